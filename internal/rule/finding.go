@@ -1,0 +1,57 @@
+package rule
+
+import (
+	"github.com/palisade-dev/palisade/internal/object"
+)
+
+// Finding is one problem found in one object.
+type Finding struct {
+	// RuleID is the ID of the rule that reported it.
+	RuleID string
+	// Severity is the rule's (or the configuration's) severity; a rule may
+	// raise or lower it for one finding (for example a hostPath to / is more
+	// severe than one to /var/cache).
+	Severity Severity
+	// Object is the object the finding is about. Never nil.
+	Object *object.Object
+	// Path is the offending field (or the field that is missing, where it
+	// should be added).
+	Path object.Path
+	// Container names the container concerned, if any.
+	Container string
+	// Message is lower-case without a trailing period, names the object or
+	// container and the field, and says what is wrong.
+	Message string
+	// Fix is the machine-applicable remedy, when the remedy is a field
+	// change. Optional.
+	Fix *Fix
+}
+
+// Fix is a JSON Patch (RFC 6902) that removes the finding, applied to the
+// object the finding is about.
+type Fix struct {
+	Patch []PatchOp
+	// Unsafe fixes can break a running application (a read-only root
+	// filesystem, dropped capabilities) and are applied only on request.
+	Unsafe bool
+	// Note says what to check after applying an unsafe fix. Optional.
+	Note string
+}
+
+// PatchOp is one JSON Patch operation.
+type PatchOp struct {
+	Op    string `json:"op"`
+	Path  string `json:"path"`
+	Value any    `json:"value,omitempty"`
+}
+
+// Set returns an "add" operation, which in JSON Patch creates or replaces the
+// member at p.
+func Set(p object.Path, value any) PatchOp {
+	return PatchOp{Op: "add", Path: p.Pointer(), Value: value}
+}
+
+// Remove returns a "remove" operation for p.
+func Remove(p object.Path) PatchOp {
+	return PatchOp{Op: "remove", Path: p.Pointer()}
+}

@@ -121,10 +121,16 @@ func (p Path) Pointer() string {
 			b.WriteString(strconv.Itoa(e.Index))
 			continue
 		}
-		b.WriteString(strings.NewReplacer("~", "~0", "/", "~1").Replace(e.Key))
+		if strings.ContainsAny(e.Key, "~/") {
+			b.WriteString(pointerEscaper.Replace(e.Key))
+		} else {
+			b.WriteString(e.Key)
+		}
 	}
 	return b.String()
 }
+
+var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")
 
 func isPlainKey(s string) bool {
 	if s == "" {

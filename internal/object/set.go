@@ -1,20 +1,48 @@
 package object
 
-import "slices"
+import (
+	"slices"
+	"sync"
+)
 
 // Set is every object of one scan, indexed for the rules that look across
 // objects (a Service and the workloads it selects, the NetworkPolicies of a
-// namespace, the bindings of a role). It is read-only after NewSet.
+// namespace, the bindings of a role). Indexes are built once in NewSet, so a
+// rule that runs once per object can consult them without making the scan
+// quadratic. A Set is read-only after NewSet and safe for concurrent use.
 type Set struct {
-	all    []*Object
-	byKind map[string][]*Object
+	all       []*Object
+	byKind    map[string][]*Object
+	byKindNS  map[kindNS][]*Object
+	workloads map[string][]*Object // by effective namespace
+
+	memoMu sync.Mutex
+	memo   map[any]*memoEntry
 }
 
-// NewSet indexes objs. The order of objs is kept.
+type kindNS struct{ kind, ns string }
+
+type memoEntry struct {
+	once sync.Once
+	val  any
+}
+
+// NewSet indexes objs. The order of objs is kept in every index.
 func NewSet(objs []*Object) *Set {
-	s := &Set{all: objs, byKind: make(map[string][]*Object)}
+	s := &Set{
+		all:       objs,
+		byKind:    make(map[string][]*Object),
+		byKindNS:  make(map[kindNS][]*Object),
+		workloads: make(map[string][]*Object),
+		memo:      make(map[any]*memoEntry),
+	}
 	for _, o := range objs {
 		s.byKind[o.Kind] = append(s.byKind[o.Kind], o)
+		k := kindNS{o.Kind, o.Namespace()}
+		s.byKindNS[k] = append(s.byKindNS[k], o)
+		if _, ok := o.PodTemplate(); ok {
+			s.workloads[o.Namespace()] = append(s.workloads[o.Namespace()], o)
+		}
 	}
 	return s
 }
@@ -25,7 +53,24 @@ func (s *Set) All() []*Object { return s.all }
 // Kind returns the objects of one kind (any group or version).
 func (s *Set) Kind(kind string) []*Object { return s.byKind[kind] }
 
-// Workloads returns every object that has a pod template.
+// InNamespace returns the objects of one kind in one effective namespace.
+func (s *Set) InNamespace(kind, namespace string) []*Object {
+	return s.byKindNS[kindNS{kind, namespace}]
+}
+
+// Lookup returns the object of the given kind, effective namespace and
+// name, or nil. For cluster-scoped kinds pass DefaultNamespace or the
+// namespace the manifest (wrongly) gave.
+func (s *Set) Lookup(kind, namespace, name string) *Object {
+	for _, o := range s.byKindNS[kindNS{kind, namespace}] {
+		if o.Name == name {
+			return o
+		}
+	}
+	return nil
+}
+
+// Workloads returns every object with a pod template, in load order.
 func (s *Set) Workloads() []*Object {
 	var out []*Object
 	for _, o := range s.all {
@@ -34,6 +79,27 @@ func (s *Set) Workloads() []*Object {
 		}
 	}
 	return out
+}
+
+// WorkloadsIn returns the objects with a pod template in one effective
+// namespace. Callers must not modify the slice.
+func (s *Set) WorkloadsIn(namespace string) []*Object { return s.workloads[namespace] }
+
+// Memo returns the value build computes for key, computing it at most once
+// per Set. Rules use it for summaries that many objects consult (the
+// NetworkPolicies of each namespace, the Services selecting each workload);
+// key should be a value of an unexported type of the rule's package so
+// packages cannot collide. build must not call Memo with the same key.
+func (s *Set) Memo(key any, build func() any) any {
+	s.memoMu.Lock()
+	e, ok := s.memo[key]
+	if !ok {
+		e = &memoEntry{}
+		s.memo[key] = e
+	}
+	s.memoMu.Unlock()
+	e.once.Do(func() { e.val = build() })
+	return e.val
 }
 
 // Namespaces returns the sorted effective namespaces that objects were found

@@ -1,0 +1,9 @@
+// Package bench holds Palisade's end-to-end benchmarks. They are
+// measurements, not tests: run them with
+//
+//	go test ./bench -run '^$' -bench . -benchmem
+//
+// and the whole-binary timing with bench/scan.sh. The scan benchmarks read
+// the shared corpus (../shared/corpus/k8s-examples next to the repository)
+// copied 40 times, as the issue tracker's speed targets are stated for it.
+package bench

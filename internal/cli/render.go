@@ -1,0 +1,24 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/palisade-dev/palisade/internal/report"
+	jsonreport "github.com/palisade-dev/palisade/internal/report/json"
+	"github.com/palisade-dev/palisade/internal/report/text"
+)
+
+type renderOptions struct {
+	color, verbose, showSuppressed bool
+}
+
+func render(w io.Writer, format string, rep *report.Report, o renderOptions) error {
+	switch format {
+	case "text":
+		return text.Write(w, rep, text.Options{Color: o.color, Verbose: o.verbose, ShowSuppressed: o.showSuppressed})
+	case "json":
+		return jsonreport.Write(w, rep)
+	}
+	return fmt.Errorf("output format %q is not available yet", format)
+}

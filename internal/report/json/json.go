@@ -1,0 +1,172 @@
+// Package json writes a scan report as JSON. The document's shape is
+// versioned by SchemaVersion and described by the JSON Schema in
+// docs/report.schema.json, which the tests validate every output against.
+// Fields are only ever added within a version.
+package json
+
+import (
+	"encoding/json"
+	"io"
+
+	"github.com/palisade-dev/palisade/internal/engine"
+	"github.com/palisade-dev/palisade/internal/framework"
+	"github.com/palisade-dev/palisade/internal/report"
+	"github.com/palisade-dev/palisade/internal/rule"
+)
+
+// SchemaVersion is the version of the output format.
+const SchemaVersion = "1"
+
+// Document is the top-level JSON object.
+type Document struct {
+	SchemaVersion string      `json:"schemaVersion"`
+	Tool          Tool        `json:"tool"`
+	Summary       Summary     `json:"summary"`
+	Findings      []Finding   `json:"findings"`
+	InputErrors   []Location  `json:"inputErrors"`
+	RuleErrors    []RuleError `json:"ruleErrors"`
+	Notices       []Location  `json:"notices"`
+	Skipped       []Skipped   `json:"skipped"`
+}
+
+// Tool names the producer.
+type Tool struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// Summary counts what was scanned and found.
+type Summary struct {
+	Files      int            `json:"files"`
+	Objects    int            `json:"objects"`
+	Findings   map[string]int `json:"findings"`
+	Suppressed int            `json:"suppressed"`
+	Failing    int            `json:"failing"`
+	FailOn     string         `json:"failOn"`
+	ExitCode   int            `json:"exitCode"`
+}
+
+// Finding is one finding with its rule's metadata inlined, so consumers need
+// no catalog.
+type Finding struct {
+	RuleID      string              `json:"ruleId"`
+	Title       string              `json:"title"`
+	Severity    string              `json:"severity"`
+	Category    string              `json:"category"`
+	Message     string              `json:"message"`
+	Object      ObjectRef           `json:"object"`
+	File        string              `json:"file"`
+	Line        int                 `json:"line"`
+	Column      int                 `json:"column"`
+	Path        string              `json:"path"`
+	Container   string              `json:"container,omitempty"`
+	Remediation string              `json:"remediation"`
+	References  []framework.Ref     `json:"references"`
+	Fix         *Fix                `json:"fix,omitempty"`
+	Suppressed  *engine.Suppression `json:"suppressed,omitempty"`
+}
+
+// ObjectRef identifies the object a finding is about.
+type ObjectRef struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Namespace  string `json:"namespace,omitempty"`
+	Name       string `json:"name"`
+}
+
+// Fix is the finding's machine-applicable remedy.
+type Fix struct {
+	Patch  []rule.PatchOp `json:"patch"`
+	Unsafe bool           `json:"unsafe"`
+	Note   string         `json:"note,omitempty"`
+}
+
+// Location is a message tied to a place in a file.
+type Location struct {
+	File    string `json:"file"`
+	Line    int    `json:"line,omitempty"`
+	Message string `json:"message"`
+}
+
+// RuleError is a rule that could not evaluate an object.
+type RuleError struct {
+	RuleID  string    `json:"ruleId"`
+	File    string    `json:"file"`
+	Line    int       `json:"line"`
+	Object  ObjectRef `json:"object"`
+	Message string    `json:"message"`
+}
+
+// Skipped is a document that is not a Kubernetes object.
+type Skipped struct {
+	File string `json:"file"`
+	Doc  int    `json:"doc"`
+	Line int    `json:"line"`
+}
+
+// Build converts a report into its JSON document.
+func Build(r *report.Report) *Document {
+	sum := r.Summarize()
+	d := &Document{
+		SchemaVersion: SchemaVersion,
+		Tool:          Tool{Name: r.Tool.Name, Version: r.Tool.Version},
+		Summary: Summary{
+			Files: r.Files, Objects: len(r.Objects), Findings: map[string]int{},
+			Suppressed: sum.Suppressed, Failing: sum.Failing, FailOn: r.FailOn.String(), ExitCode: r.ExitCode(),
+		},
+		Findings:    []Finding{},
+		InputErrors: []Location{},
+		RuleErrors:  []RuleError{},
+		Notices:     []Location{},
+		Skipped:     []Skipped{},
+	}
+	for s := rule.Info; s <= rule.Critical; s++ {
+		d.Summary.Findings[s.String()] = sum.BySeverity[s]
+	}
+	for _, f := range r.Findings {
+		meta := r.Rule(f.RuleID)
+		jf := Finding{
+			RuleID: f.RuleID, Severity: f.Severity.String(), Message: f.Message,
+			Object: ref(f),
+			File:   f.Object.Source.File, Line: f.Pos.Line, Column: f.Pos.Column,
+			Path: string(f.Path), Container: f.Container, Suppressed: f.Suppressed,
+			References: []framework.Ref{},
+		}
+		if meta != nil {
+			jf.Title, jf.Category, jf.Remediation = meta.Title, string(meta.Category), meta.Remediation
+			jf.References = append(jf.References, meta.References...)
+		}
+		if f.Fix != nil {
+			jf.Fix = &Fix{Patch: f.Fix.Patch, Unsafe: f.Fix.Unsafe, Note: f.Fix.Note}
+		}
+		d.Findings = append(d.Findings, jf)
+	}
+	for _, e := range r.InputErrors {
+		d.InputErrors = append(d.InputErrors, Location{File: e.File, Line: e.Line, Message: e.Msg})
+	}
+	for _, e := range r.RuleErrors {
+		o := e.Object
+		d.RuleErrors = append(d.RuleErrors, RuleError{RuleID: e.RuleID, File: o.Source.File, Line: o.Line,
+			Object: ObjectRef{APIVersion: o.APIVersion, Kind: o.Kind, Namespace: o.RawNamespace, Name: o.Name}, Message: e.Err.Error()})
+	}
+	for _, n := range r.Notices {
+		d.Notices = append(d.Notices, Location{File: n.File, Line: n.Line, Message: n.Message})
+	}
+	for _, s := range r.Skipped {
+		d.Skipped = append(d.Skipped, Skipped{File: s.File, Doc: s.Doc, Line: s.Line})
+	}
+	return d
+}
+
+func ref(f engine.Finding) ObjectRef {
+	o := f.Object
+	return ObjectRef{APIVersion: o.APIVersion, Kind: o.Kind, Namespace: o.RawNamespace, Name: o.Name}
+}
+
+// Write renders r as indented JSON.
+func Write(w io.Writer, r *report.Report) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(Build(r))
+}

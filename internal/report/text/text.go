@@ -1,0 +1,142 @@
+// Package text writes a scan report for people: findings grouped by object
+// with file:line, the remediation under each, and a summary line. Colour is
+// used only when the caller says the output is a terminal.
+package text
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/palisade-dev/palisade/internal/engine"
+	"github.com/palisade-dev/palisade/internal/object"
+	"github.com/palisade-dev/palisade/internal/report"
+	"github.com/palisade-dev/palisade/internal/rule"
+)
+
+// Options control the text output.
+type Options struct {
+	// Color enables ANSI colours; set it only for terminals.
+	Color bool
+	// ShowSuppressed lists suppressed findings too.
+	ShowSuppressed bool
+	// Verbose lists skipped non-Kubernetes documents.
+	Verbose bool
+}
+
+const (
+	reset = "\x1b[0m"
+	bold  = "\x1b[1m"
+	dim   = "\x1b[2m"
+)
+
+var sevColor = map[rule.Severity]string{
+	rule.Critical: "\x1b[1;35m", rule.High: "\x1b[1;31m", rule.Medium: "\x1b[33m", rule.Low: "\x1b[36m", rule.Info: "\x1b[2m",
+}
+
+// Write renders r.
+func Write(w io.Writer, r *report.Report, opts Options) error {
+	p := &printer{w: w, color: opts.Color}
+	var last *object.Object
+	for _, f := range r.Findings {
+		if f.Suppressed != nil && !opts.ShowSuppressed {
+			continue
+		}
+		if f.Object != last {
+			if last != nil {
+				p.printf("\n")
+			}
+			o := f.Object
+			p.printf("%s %s\n", p.paint(bold, o.Ref()), p.paint(dim, fmt.Sprintf("%s:%d", o.Source.File, o.Line)))
+			last = o
+		}
+		p.finding(r, f)
+	}
+	if opts.Verbose {
+		for _, s := range r.Skipped {
+			p.printf("skipped %s:%d: not a Kubernetes object (no apiVersion or kind)\n", s.File, s.Line)
+		}
+	}
+	if len(r.Notices) > 0 {
+		p.printf("\n")
+		for _, n := range r.Notices {
+			p.printf("%s %s\n", p.paint(sevColor[rule.Medium], "notice:"), n)
+		}
+	}
+	for _, e := range r.RuleErrors {
+		p.printf("%s %v\n", p.paint(sevColor[rule.High], "error:"), e)
+	}
+	if len(r.Findings) > 0 || len(r.Notices) > 0 {
+		p.printf("\n")
+	}
+	p.printf("%s\n", summaryLine(r))
+	return p.err
+}
+
+type printer struct {
+	w     io.Writer
+	color bool
+	err   error
+}
+
+func (p *printer) printf(format string, args ...any) {
+	if p.err == nil {
+		_, p.err = fmt.Fprintf(p.w, format, args...)
+	}
+}
+
+func (p *printer) paint(code, s string) string {
+	if !p.color {
+		return s
+	}
+	return code + s + reset
+}
+
+func (p *printer) finding(r *report.Report, f engine.Finding) {
+	sev := strings.ToUpper(f.Severity.String())
+	p.printf("  %s %s:%d %s %s\n", p.paint(sevColor[f.Severity], fmt.Sprintf("%-8s", sev)),
+		f.Object.Source.File, f.Pos.Line, p.paint(bold, f.RuleID), f.Message)
+	if f.Suppressed != nil {
+		p.printf("           %s\n", p.paint(dim, fmt.Sprintf("suppressed (%s %s): %s", f.Suppressed.Kind, f.Suppressed.Source, f.Suppressed.Reason)))
+		return
+	}
+	if meta := r.Rule(f.RuleID); meta != nil {
+		p.printf("           %s %s\n", p.paint(dim, "fix:"), meta.Remediation)
+	}
+}
+
+func summaryLine(r *report.Report) string {
+	s := r.Summarize()
+	total := 0
+	var parts []string
+	for sev := rule.Critical; sev >= rule.Info; sev-- {
+		if n := s.BySeverity[sev]; n > 0 {
+			total += n
+			parts = append(parts, fmt.Sprintf("%d %s", n, sev))
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d %s", total, plural(total, "finding"))
+	if len(parts) > 0 {
+		fmt.Fprintf(&b, " (%s)", strings.Join(parts, ", "))
+	}
+	if s.Suppressed > 0 {
+		fmt.Fprintf(&b, ", %d suppressed", s.Suppressed)
+	}
+	fmt.Fprintf(&b, " in %d %s from %d %s", len(r.Objects), plural(len(r.Objects), "object"), r.Files, plural(r.Files, "file"))
+	if n := len(r.InputErrors); n > 0 {
+		fmt.Fprintf(&b, "; %d input %s", n, plural(n, "error"))
+	}
+	if n := len(r.RuleErrors); n > 0 {
+		fmt.Fprintf(&b, "; %d rule %s", n, plural(n, "error"))
+	}
+	fmt.Fprintf(&b, "; %d at or above %s", s.Failing, r.FailOn)
+	return b.String()
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
+}

@@ -1,0 +1,111 @@
+package podsecurity
+
+import (
+	"strings"
+
+	"k8s.io/pod-security-admission/policy"
+
+	"github.com/palisade-dev/palisade/internal/object"
+	"github.com/palisade-dev/palisade/internal/rule"
+)
+
+// check binds a rule to the PSA check it runs. Its run method is the rule's
+// Run function.
+type check struct {
+	// id is the PSA check ID, as in policy.DefaultChecks. Required; it must
+	// match the check ID of the rule's PSS reference.
+	id policy.CheckID
+	// podField narrows a pod-level failure (the check fails with no
+	// containers, volumes or sysctls) to the offending field. Optional: the
+	// finding then points at the pod spec.
+	podField func(pod object.PodTemplate) object.Path
+	// volumeField names the member of a failing volume to point at, such as
+	// "hostPath". Optional: the finding then points at the volume.
+	volumeField string
+	// containerField narrows the failure of one container to the offending
+	// field, which may be a pod-level field when that is where the remedy
+	// belongs. Optional: the finding then points at the container.
+	containerField func(pod object.PodTemplate, c object.Container) object.Path
+	// fix returns the patch that makes the pod pass the check, or nil where
+	// there is no sound remedy for this pod. Optional.
+	fix func(pod object.PodTemplate) *rule.Fix
+}
+
+// run evaluates the check on the pod of any workload at the scan's level and
+// version and reports one finding if the check fails.
+func (c check) run(pass *rule.Pass) error {
+	p, err := resolve(pass.Options)
+	if err != nil {
+		return err
+	}
+	pod, ok := pass.Object.PodTemplate()
+	if !ok {
+		return nil
+	}
+	fn := p.checks[c.id]
+	if fn == nil {
+		return nil // not part of this level and version
+	}
+	admitted := asAdmitted(pod)
+	res := fn(admitted.Meta, admitted.Spec)
+	if res.Allowed {
+		return nil
+	}
+	f := rule.Finding{Message: message(p, c.id, res)}
+	f.Path, f.Container = c.locate(admitted, fn)
+	if c.fix != nil {
+		f.Fix = c.fix(pod)
+	}
+	pass.Report(f)
+	return nil
+}
+
+// locate returns the field to report a failure of fn on, and the name of the
+// container concerned, if any.
+func (c check) locate(pod object.PodTemplate, fn policy.CheckPodFn) (object.Path, string) {
+	at := findCulprit(pod, fn)
+	switch at.kind {
+	case culpritPod:
+		if c.podField != nil {
+			return c.podField(pod), ""
+		}
+	case culpritSysctl:
+		return podSC(pod).Field("sysctls").Index(at.index).Field("name"), ""
+	case culpritVolume:
+		if c.volumeField != "" {
+			return at.path.Field(c.volumeField), ""
+		}
+		return at.path, ""
+	case culpritContainer:
+		if c.containerField != nil {
+			return c.containerField(pod, at.container), at.container.Name
+		}
+		return at.path, at.container.Name
+	case culpritAnnotation:
+		return at.path, ""
+	}
+	return pod.SpecPath, ""
+}
+
+// message renders a failure the way the API server words it, naming the
+// check, for example
+// `violates PodSecurity "baseline:latest" check privileged: privileged (container "web" must not set securityContext.privileged=true)`.
+func message(p *policyFor, id policy.CheckID, res policy.CheckResult) string {
+	reason := res.ForbiddenReason
+	if reason == "" {
+		reason = policy.UnknownForbiddenReason
+	}
+	var b strings.Builder
+	b.WriteString(`violates PodSecurity "`)
+	b.WriteString(p.lv.String())
+	b.WriteString(`" check `)
+	b.WriteString(string(id))
+	b.WriteString(": ")
+	b.WriteString(reason)
+	if res.ForbiddenDetail != "" {
+		b.WriteString(" (")
+		b.WriteString(res.ForbiddenDetail)
+		b.WriteString(")")
+	}
+	return b.String()
+}

@@ -1,0 +1,99 @@
+package workload
+
+import (
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/palisade-dev/palisade/internal/object"
+)
+
+// windowsPod reports whether the pod declares spec.os.name=windows. The API
+// rejects Linux-only security fields (capabilities, seccomp and AppArmor
+// profiles, allowPrivilegeEscalation, readOnlyRootFilesystem, procMount,
+// sysctls) in such pods, so the rules that require those fields skip them,
+// as the Pod Security Admission controller does.
+func windowsPod(pod object.PodTemplate) bool {
+	return pod.Spec.OS != nil && pod.Spec.OS.Name == corev1.Windows
+}
+
+// userNamespaced reports whether the pod runs in its own user namespace
+// (hostUsers: false), where UID 0 inside the container maps to an
+// unprivileged UID on the node.
+func userNamespaced(pod object.PodTemplate) bool {
+	return pod.Spec.HostUsers != nil && !*pod.Spec.HostUsers
+}
+
+// securityContextPath locates a container's securityContext.
+func securityContextPath(c object.Container) object.Path {
+	return c.Path.Field("securityContext")
+}
+
+// setting is the value of a security field that a container inherits from
+// the pod's securityContext unless its own securityContext sets it.
+type setting[T any] struct {
+	// Value is the effective value, or nil when neither level sets it.
+	Value *T
+	// Path locates the field that decided Value: the container's when it
+	// sets one, otherwise the pod's. When neither does, it is the
+	// container's field, where a fix adds it.
+	Path object.Path
+	// Field names the deciding field in messages:
+	// "securityContext.runAsUser" or "pod securityContext.runAsUser".
+	Field string
+}
+
+// effective resolves the field name of a container's securityContext with
+// the pod's as the fallback, the precedence the kubelet applies.
+func effective[T any](pod object.PodTemplate, c object.Container, name string,
+	ofPod func(*corev1.PodSecurityContext) *T, ofContainer func(*corev1.SecurityContext) *T) setting[T] {
+	own := setting[T]{Path: securityContextPath(c).Field(name), Field: "securityContext." + name}
+	if c.SecurityContext != nil {
+		if v := ofContainer(c.SecurityContext); v != nil {
+			own.Value = v
+			return own
+		}
+	}
+	if pod.Spec.SecurityContext != nil {
+		if v := ofPod(pod.Spec.SecurityContext); v != nil {
+			return setting[T]{Value: v, Path: pod.SpecPath.Field("securityContext").Field(name), Field: "pod securityContext." + name}
+		}
+	}
+	return own
+}
+
+// runAsUser returns the UID a container's process runs as, when the pod
+// spec says.
+func runAsUser(pod object.PodTemplate, c object.Container) setting[int64] {
+	return effective(pod, c, "runAsUser",
+		func(sc *corev1.PodSecurityContext) *int64 { return sc.RunAsUser },
+		func(sc *corev1.SecurityContext) *int64 { return sc.RunAsUser })
+}
+
+// runAsNonRoot returns whether the kubelet must refuse to start a container
+// as UID 0, when the pod spec says.
+func runAsNonRoot(pod object.PodTemplate, c object.Container) setting[bool] {
+	return effective(pod, c, "runAsNonRoot",
+		func(sc *corev1.PodSecurityContext) *bool { return sc.RunAsNonRoot },
+		func(sc *corev1.SecurityContext) *bool { return sc.RunAsNonRoot })
+}
+
+// capabilityName returns a capability as the API documents it: upper case
+// and without the "CAP_" prefix, which container runtimes also accept.
+func capabilityName(c corev1.Capability) string {
+	return strings.TrimPrefix(strings.ToUpper(string(c)), "CAP_")
+}
+
+// capabilities returns a container's capabilities, or nil.
+func capabilities(c object.Container) *corev1.Capabilities {
+	if c.SecurityContext == nil {
+		return nil
+	}
+	return c.SecurityContext.Capabilities
+}
+
+// privileged reports whether a container sets securityContext.privileged.
+func privileged(c object.Container) bool {
+	sc := c.SecurityContext
+	return sc != nil && sc.Privileged != nil && *sc.Privileged
+}

@@ -1,0 +1,41 @@
+# Palisade's developer entry points. `make test` is what CI runs
+# (.ci/run calls it): it installs what the tests need, then runs every check.
+
+GO          ?= go
+LINT         = $(GO) tool -modfile=tools/go.mod golangci-lint
+CORPUS      ?= ../shared/corpus/k8s-examples
+
+.PHONY: test deps check-generated vet lint unit bench fuzz scan-examples
+
+test: deps vet lint check-generated unit
+
+# deps installs the tools the tests use. Go modules come from the module
+# proxy; the linter is pinned as a Go tool in tools/go.mod.
+deps:
+	$(GO) mod download
+	$(GO) build -modfile=tools/go.mod -o /dev/null github.com/golangci/golangci-lint/v2/cmd/golangci-lint
+
+vet:
+	$(GO) vet ./...
+
+lint:
+	$(LINT) run ./...
+
+# check-generated fails when generated files or go.mod/go.sum are stale.
+check-generated:
+	$(GO) generate ./...
+	$(GO) mod tidy -diff
+	git diff --exit-code -- docs go.mod go.sum || (echo "generated files are stale: run 'go generate ./...' and 'go mod tidy'" >&2; exit 1)
+
+unit:
+	$(GO) test -race -count=1 ./...
+
+bench:
+	$(GO) test ./bench -run '^$$' -bench . -benchmem
+	bench/scan.sh $(CORPUS)
+
+fuzz:
+	$(GO) test ./internal/object -run '^$$' -fuzz FuzzDecode -fuzztime 60s
+
+scan-examples:
+	$(GO) run ./cmd/palisade scan examples/

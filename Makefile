@@ -10,10 +10,14 @@ CORPUS      ?= ../shared/corpus/k8s-examples
 test: deps vet lint check-generated unit
 
 # deps installs the tools the tests use. Go modules come from the module
-# proxy; the linter is pinned as a Go tool in tools/go.mod.
+# proxy; the linter is pinned as a Go tool in tools/go.mod. The integration
+# tests' API server (test/apiserver) needs etcd, from Debian's etcd-server
+# package, and kube-apiserver, built from tools/kube-apiserver into a cache
+# outside the repo (about ten minutes the first time, nothing afterwards).
 deps:
 	$(GO) mod download
 	$(GO) build -modfile=tools/go.mod -o /dev/null github.com/golangci/golangci-lint/v2/cmd/golangci-lint
+	bash test/apiserver/install.sh
 
 vet:
 	$(GO) vet ./...

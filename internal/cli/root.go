@@ -49,7 +49,7 @@ type env struct {
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	for _, r := range rules.All() {
 		if err := rule.Validate(r); err != nil {
-			fmt.Fprintf(stderr, "palisade: internal error: invalid rule catalog: %v\n", err)
+			_, _ = fmt.Fprintf(stderr, "palisade: internal error: invalid rule catalog: %v\n", err)
 			return report.ExitError
 		}
 	}
@@ -67,7 +67,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newScanCommand(e), newRulesCommand(e))
+	root.AddCommand(newScanCommand(e), newRulesCommand(e), newFixCommand(e), newImageCommand(e), newDBCommand(e), newWhoCanCommand(e), newRBACCommand(e))
 	err := root.Execute()
 	var ee exitError
 	switch {
@@ -76,7 +76,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case errors.As(err, &ee):
 		return ee.code
 	default:
-		fmt.Fprintf(stderr, "palisade: %v\n", err)
+		_, _ = fmt.Fprintf(stderr, "palisade: %v\n", err)
 		return report.ExitError
 	}
 }

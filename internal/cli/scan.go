@@ -1,11 +1,15 @@
 package cli
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -18,6 +22,9 @@ import (
 	"github.com/palisade-dev/palisade/internal/rules"
 	"github.com/palisade-dev/palisade/internal/source/manifest"
 )
+
+// now is the clock that expires suppressions; tests replace it.
+var now = time.Now
 
 type scanFlags struct {
 	outputs        []string
@@ -34,6 +41,10 @@ type scanFlags struct {
 	enable         []string
 	disable        []string
 	color          string
+	cpuProfile     string
+	sources        sourceFlags
+	cluster        clusterFlags
+	graph          graphFlags
 }
 
 func newScanCommand(e *env) *cobra.Command {
@@ -42,6 +53,13 @@ func newScanCommand(e *env) *cobra.Command {
 		Use:   "scan PATH... | -",
 		Short: "Scan manifests for security problems",
 		Long: `Scan Kubernetes manifests: files, directories (recursively: .yaml, .yml, .json), or - for standard input.
+
+Helm charts (a directory with Chart.yaml, or a .tgz) and Kustomize directories (with a
+kustomization.yaml) are rendered in-process, offline, and findings point at the template,
+values, base or patch line to edit. --values, --set, --set-string, --set-file, --release-name
+and --namespace apply to a chart named on the command line; charts found inside a directory
+use their own values.yaml. A kustomization that others in the tree build on is scanned
+through them, not on its own.
 
 Outputs (-o, repeatable): text, json, sarif, junit; write one to a file with FORMAT=FILE,
 for example -o text -o sarif=results.sarif.
@@ -52,10 +70,18 @@ Exit codes:
   2  usage error, input that could not be read or parsed, or a rule that could not run`,
 		Example: `  palisade scan deploy/
   palisade scan --pss-level baseline -o sarif=palisade.sarif k8s/
+  palisade scan charts/web -f charts/web/values-prod.yaml --set image.tag=1.4.2
+  palisade scan deploy/overlays/prod
   kubectl get deploy -A -o yaml | palisade scan -`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 {
-				return usageError{fmt.Errorf("scan needs at least one path (or - for standard input)")}
+			if len(args) == 0 && !f.cluster.cluster {
+				return usageError{fmt.Errorf("scan needs at least one path (or - for standard input), or --cluster")}
+			}
+			if err := f.cluster.check(args); err != nil {
+				return err
+			}
+			if err := f.graph.check(); err != nil {
+				return err
 			}
 			return runScan(e, f, args)
 		},
@@ -75,6 +101,11 @@ Exit codes:
 	fl.StringSliceVar(&f.enable, "enable", nil, "enable rules by `ID` (including those off by default)")
 	fl.StringSliceVar(&f.disable, "disable", nil, "disable rules by `ID`")
 	fl.StringVar(&f.color, "color", "auto", "colour text output: auto, always, never")
+	fl.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile to `FILE` (for performance reports)")
+	_ = fl.MarkHidden("cpuprofile")
+	addSourceFlags(fl, &f.sources)
+	addClusterFlags(fl, &f.cluster)
+	addGraphFlags(fl, &f.graph)
 	return cmd
 }
 
@@ -92,6 +123,7 @@ func parseOutputs(specs []string) ([]output, error) {
 	}
 	var outs []output
 	stdout := 0
+	files := map[string]bool{}
 	for _, s := range specs {
 		format, file, _ := strings.Cut(s, "=")
 		if !formats[format] {
@@ -100,6 +132,12 @@ func parseOutputs(specs []string) ([]output, error) {
 		if file == "" || file == "-" {
 			file = ""
 			stdout++
+		} else {
+			key := filepath.Clean(file)
+			if files[key] {
+				return nil, fmt.Errorf("two outputs write to %s; give each its own file", file)
+			}
+			files[key] = true
 		}
 		outs = append(outs, output{format: format, file: file})
 	}
@@ -110,9 +148,21 @@ func parseOutputs(specs []string) ([]output, error) {
 }
 
 func runScan(e *env, f scanFlags, paths []string) error {
+	if f.cpuProfile != "" {
+		stop, err := startCPUProfile(f.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	outs, err := parseOutputs(f.outputs)
 	if err != nil {
 		return usageError{err}
+	}
+	switch f.color {
+	case "auto", "always", "never":
+	default:
+		return usageError{fmt.Errorf("--color must be auto, always or never, not %q", f.color)}
 	}
 	cfg, err := loadConfig(f, paths)
 	if err != nil {
@@ -134,6 +184,18 @@ func runScan(e *env, f scanFlags, paths []string) error {
 	if ropts.PSSLevel != "baseline" && ropts.PSSLevel != "restricted" {
 		return usageError{fmt.Errorf("--pss-level must be baseline or restricted, not %q", ropts.PSSLevel)}
 	}
+	// Versions are checked here, once, rather than by every rule on every
+	// object, where a typo would turn into one rule error per object.
+	if !config.ValidPSSVersion(ropts.PSSVersion) {
+		return usageError{fmt.Errorf("--pss-version must be latest or a version such as v1.30, not %q", ropts.PSSVersion)}
+	}
+	if ropts.KubeVersion != "" {
+		v, ok := config.NormalizeKubeVersion(ropts.KubeVersion)
+		if !ok {
+			return usageError{fmt.Errorf("--kube-version must be latest or a version such as v1.30, not %q", ropts.KubeVersion)}
+		}
+		ropts.KubeVersion = v
+	}
 	if err := applyRuleFlags(cfg, f.enable, f.disable); err != nil {
 		return usageError{err}
 	}
@@ -142,11 +204,34 @@ func runScan(e *env, f scanFlags, paths []string) error {
 		return usageError{err}
 	}
 
-	in := manifest.Load(paths, manifest.Options{Stdin: e.stdin})
+	var (
+		in          *manifest.Input
+		evaluate    []*object.Object // nil: every object
+		liveNotices []engine.Notice
+		clusterName string
+	)
+	if f.cluster.cluster {
+		live, name, err := readCluster(e, f.cluster, f.sources.namespace, nil)
+		if err != nil {
+			return err
+		}
+		in, evaluate, liveNotices = clusterInput(live, name)
+		clusterName = name
+		ropts.Complete = true
+	} else {
+		in, err = loadInputs(paths, f.sources, ropts.KubeVersion, manifest.Options{Stdin: e.stdin})
+		if err != nil {
+			return err
+		}
+	}
 	set := object.NewSet(in.Objects)
 	res := engine.Run(set, engine.Options{
-		Rules: selected, RuleOptions: ropts, Config: cfg, Strict: f.strict || cfg.Strict,
+		Rules: selected, RuleOptions: ropts, Config: cfg, Strict: f.strict || cfg.Strict, Now: now, Objects: evaluate,
 	})
+	res.Notices = append(liveNotices, res.Notices...)
+	if err := writeGraph(e, f.graph, set); err != nil {
+		return err
+	}
 	rep := &report.Report{
 		Tool:        report.Tool{Name: "palisade", Version: Version(), InformationURI: "https://github.com/palisade-dev/palisade"},
 		Findings:    filterSeverity(res.Findings, minSev),
@@ -157,12 +242,23 @@ func runScan(e *env, f scanFlags, paths []string) error {
 		FailOn:      failOn,
 		Files:       in.Files,
 		Objects:     in.Objects,
+		Cluster:     clusterName,
+	}
+	if evaluate != nil {
+		rep.Objects = evaluate
 	}
 	for _, c := range selected {
 		rep.Rules = append(rep.Rules, c.Rule)
 	}
 	for _, ie := range in.Errors {
-		fmt.Fprintln(e.stderr, ie.Error())
+		_, _ = fmt.Fprintln(e.stderr, ie.Error())
+	}
+	// The text report lists rule errors; without one on standard output,
+	// they go to standard error so that exit code 2 never comes silently.
+	if !slices.Contains(outs, output{format: "text"}) {
+		for _, re := range res.RuleErrors {
+			_, _ = fmt.Fprintln(e.stderr, re.Error())
+		}
 	}
 	for _, o := range outs {
 		if err := writeOutput(e, o, rep, f); err != nil {
@@ -199,6 +295,16 @@ func loadConfig(f scanFlags, paths []string) (*config.Config, error) {
 			start = paths[0]
 		}
 		file = config.Find(start)
+		// Find returns an absolute path. Messages and suppression sources
+		// name the file the way the scanned path was given, as they name
+		// input files: relative to the working directory unless absolute.
+		if file != "" && !filepath.IsAbs(start) {
+			if wd, err := os.Getwd(); err == nil {
+				if rel, err := filepath.Rel(wd, file); err == nil {
+					file = rel
+				}
+			}
+		}
 	}
 	if file == "" {
 		return &config.Config{}, nil
@@ -218,13 +324,23 @@ func applyRuleFlags(cfg *config.Config, enable, disable []string) error {
 	}
 	set := func(ids []string, on bool) error {
 		for _, id := range ids {
-			if rules.ByID(id) == nil {
+			r := rules.ByID(id)
+			if r == nil {
 				return fmt.Errorf("no rule %q (see `palisade rules`)", id)
 			}
-			rc := cfg.Rules[id]
+			// Update the file's settings for the rule whether the file
+			// names it by its ID or by an alias.
+			key := r.ID
+			for _, k := range append([]string{r.ID}, r.Aliases...) {
+				if _, ok := cfg.Rules[k]; ok {
+					key = k
+					break
+				}
+			}
+			rc := cfg.Rules[key]
 			v := on
 			rc.Enabled = &v
-			cfg.Rules[id] = rc
+			cfg.Rules[key] = rc
 		}
 		return nil
 	}
@@ -249,7 +365,11 @@ func writeOutput(e *env, o output, rep *report.Report, f scanFlags) (err error) 
 		w = file
 	}
 	color := f.color == "always" || (f.color == "auto" && o.file == "" && isTerminal(e.stdout))
-	return render(w, o.format, rep, renderOptions{color: color, verbose: f.verbose, showSuppressed: f.showSuppressed})
+	bw := bufio.NewWriterSize(w, 64<<10)
+	if err := render(bw, o.format, rep, renderOptions{color: color, verbose: f.verbose, showSuppressed: f.showSuppressed}); err != nil {
+		return err
+	}
+	return bw.Flush()
 }
 
 func isTerminal(w io.Writer) bool {
@@ -258,6 +378,21 @@ func isTerminal(w io.Writer) bool {
 	}
 	file, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(file.Fd())) //nolint:gosec // file descriptors fit in int
+}
+
+func startCPUProfile(file string) (stop func(), err error) {
+	out, err := os.Create(filepath.Clean(file))
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(out); err != nil {
+		_ = out.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		_ = out.Close()
+	}, nil
 }
 
 func firstNonEmpty(vals ...string) string {

@@ -24,8 +24,14 @@ import (
 // Finding is a rule's finding placed in its source file.
 type Finding struct {
 	rule.Finding
-	// Pos is where Path was written (or its nearest written ancestor).
+	// Pos is where Path was written (or its nearest written ancestor) in
+	// the file File names: for a generated object, in its Origin's file.
 	Pos object.Position
+	// Origin is set for findings on generated objects (rendered from a
+	// Helm chart, built by Kustomize): the template, patch or base file
+	// and line that produced the field, and for Helm the values key and
+	// file that set it. nil for objects read from manifests.
+	Origin *object.Origin
 	// Suppressed says why the finding is suppressed; nil if it is not.
 	Suppressed *Suppression
 }
@@ -86,6 +92,11 @@ type Options struct {
 	Now func() time.Time
 	// Workers bounds parallelism; 0 means GOMAXPROCS.
 	Workers int
+	// Objects, when not nil, are the objects to evaluate, which must be in
+	// the set; the rest of the set is context for the rules that look
+	// across objects. Nil means every object of the set. `palisade fix`
+	// rescans one file this way.
+	Objects []*object.Object
 }
 
 // Result is the outcome of a run.
@@ -107,6 +118,9 @@ func Run(set *object.Set, opts Options) *Result {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	objs := set.All()
+	if opts.Objects != nil {
+		objs = opts.Objects
+	}
 	shards := make([]shard, workers)
 	var wg sync.WaitGroup
 	next := make(chan int, workers)
@@ -148,23 +162,52 @@ func Run(set *object.Set, opts Options) *Result {
 type shard struct {
 	findings []Finding
 	errs     []RuleError
+	pass     *rule.Pass
+	current  *Configured
 }
 
 // eval runs every rule over one object, turning errors and panics into
-// RuleErrors.
+// RuleErrors. One Pass per worker is reused for every rule and object: a
+// scan makes rules×objects passes, and allocating each would dominate the
+// run.
 func (sh *shard) eval(o *object.Object, set *object.Set, opts Options) {
+	if sh.pass == nil {
+		sh.pass = rule.NewPass(nil, nil, set, opts.RuleOptions, nil, sh.collect)
+	}
 	for _, c := range opts.Rules {
-		pass := rule.NewPass(c.Rule, o, set, opts.RuleOptions, c.Params, func(f rule.Finding) {
-			if c.Severity != 0 && f.Severity == c.Rule.Severity {
-				f.Severity = c.Severity
-			}
-			pos, _ := f.Object.Position(f.Path)
-			sh.findings = append(sh.findings, Finding{Finding: f, Pos: pos})
-		})
-		if err := runGuarded(c.Rule, pass); err != nil {
+		sh.current = c
+		sh.pass.Rule, sh.pass.Object, sh.pass.Params = c.Rule, o, c.Params
+		if err := runGuarded(c.Rule, sh.pass); err != nil {
 			sh.errs = append(sh.errs, RuleError{RuleID: c.Rule.ID, Object: o, Err: err})
 		}
 	}
+}
+
+// collect receives the findings of the rule in sh.current.
+func (sh *shard) collect(f rule.Finding) {
+	if c := sh.current; c.Severity != 0 && f.Severity == c.Rule.Severity {
+		f.Severity = c.Severity
+	}
+	pos, _ := f.Object.Position(f.Path)
+	fd := Finding{Finding: f, Pos: pos}
+	if org := f.Object.Origin(f.Path); org != nil {
+		if org.Line == 0 {
+			// Only the file is known: point at the object.
+			org.File, org.Line, org.Column, org.Approximate = f.Object.Source.File, f.Object.Line, 0, true
+		}
+		fd.Origin, fd.Pos = org, org.Location()
+	}
+	sh.findings = append(sh.findings, fd)
+}
+
+// File is the file a person edits to address the finding: the Origin's
+// file for generated objects, else the object's source file. Pos is a
+// position in it.
+func (f *Finding) File() string {
+	if f.Origin != nil && f.Origin.File != "" {
+		return f.Origin.File
+	}
+	return f.Object.Source.File
 }
 
 func runGuarded(r *rule.Rule, pass *rule.Pass) (err error) {
@@ -181,6 +224,13 @@ func sortFindings(fs []Finding) {
 		return cmp.Or(
 			cmp.Compare(a.Object.Source.File, b.Object.Source.File),
 			cmp.Compare(a.Object.Source.Doc, b.Object.Source.Doc),
+			// Objects built from the same file (one base in two Kustomize
+			// overlays) share file and document: keep each one's findings
+			// together.
+			cmp.Compare(a.Object.Line, b.Object.Line),
+			cmp.Compare(a.Object.RawNamespace, b.Object.RawNamespace),
+			cmp.Compare(a.Object.Name, b.Object.Name),
+			cmp.Compare(a.Object.Kind, b.Object.Kind),
 			cmp.Compare(a.Pos.Line, b.Pos.Line),
 			cmp.Compare(a.RuleID, b.RuleID),
 			cmp.Compare(a.Message, b.Message),

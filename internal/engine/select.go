@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/palisade-dev/palisade/internal/config"
@@ -30,18 +31,26 @@ func Select(catalog []*rule.Rule, cfg *config.Config) ([]*Configured, error) {
 		}
 	}
 	settings := map[*rule.Rule]config.RuleConfig{}
+	settingsID := map[*rule.Rule]string{}
 	if cfg != nil {
-		for id, rc := range cfg.Rules {
+		// Sorted, so that errors are the same on every run.
+		ids := slices.Sorted(maps.Keys(cfg.Rules))
+		for _, id := range ids {
+			rc := cfg.Rules[id]
 			r, ok := byID[id]
 			if !ok {
-				return nil, fmt.Errorf("%s: rules.%s: no such rule (see `palisade rules`)", cfg.File, id)
+				return nil, fmt.Errorf("%s: rules.%s: no such rule (see `palisade rules`)", cfg.Where("rules", id), id)
+			}
+			if prev, dup := settingsID[r]; dup {
+				// An ID and its alias both configured: one would win at random.
+				return nil, fmt.Errorf("%s: rules.%s and rules.%s both configure rule %s", cfg.Where("rules", id), prev, id, r.ID)
 			}
 			for name := range rc.Params {
 				if !slices.ContainsFunc(r.Params, func(p rule.Param) bool { return p.Name == name }) {
-					return nil, fmt.Errorf("%s: rules.%s.params.%s: rule %s has no such parameter", cfg.File, id, name, r.ID)
+					return nil, fmt.Errorf("%s: rules.%s.params.%s: rule %s has no such parameter", cfg.Where("rules", id, "params", name), id, name, r.ID)
 				}
 			}
-			settings[r] = rc
+			settings[r], settingsID[r] = rc, id
 		}
 		for _, ig := range cfg.Ignore {
 			for _, id := range ig.Rules {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -18,9 +19,12 @@ import (
 //	ignore.palisade.dev/<rule-id>: "reason=needs host networking for the CNI; expires=2027-01-31; containers=agent"
 //
 // The value is a reason, optionally with `expires=` and `containers=`
-// settings separated by semicolons; a value without `reason=` is all
-// reason. The annotation may sit on the object or on a workload's pod
-// template.
+// settings separated by semicolons (so a reason given with `reason=` cannot
+// contain one); a value in which no part starts with `reason=`, `expires=`
+// or `containers=` is all reason. The rule may be named by its ID or a
+// former ID (alias). The annotation may sit on the object or on a
+// workload's pod template; `containers=` limits it to findings about those
+// containers.
 const AnnotationPrefix = "ignore.palisade.dev/"
 
 type annotationSuppression struct {
@@ -37,6 +41,9 @@ type suppressor struct {
 	strict   bool
 	cfg      *config.Config
 	byObject map[*object.Object]map[string][]annotationSuppression
+	// canonical maps the former IDs (aliases) of the rules that ran to
+	// their IDs, so that suppressions written with an old ID still apply.
+	canonical map[string]string
 
 	mu        sync.Mutex
 	notes     []Notice
@@ -44,7 +51,12 @@ type suppressor struct {
 }
 
 func newSuppressor(opts Options, now time.Time) *suppressor {
-	s := &suppressor{now: now, strict: opts.Strict, cfg: opts.Config, byObject: map[*object.Object]map[string][]annotationSuppression{}, seenNotes: map[string]bool{}}
+	s := &suppressor{now: now, strict: opts.Strict, cfg: opts.Config, byObject: map[*object.Object]map[string][]annotationSuppression{}, seenNotes: map[string]bool{}, canonical: map[string]string{}}
+	for _, c := range opts.Rules {
+		for _, a := range c.Rule.Aliases {
+			s.canonical[a] = c.Rule.ID
+		}
+	}
 	if s.cfg != nil {
 		for _, ig := range s.cfg.Ignore {
 			if !ig.ExpiresAt.IsZero() && now.After(ig.ExpiresAt) {
@@ -100,12 +112,20 @@ func (s *suppressor) match(f *Finding) *Suppression {
 	return nil
 }
 
+// id returns the rule ID that id (an ID or an alias) stands for.
+func (s *suppressor) id(id string) string {
+	if c, ok := s.canonical[id]; ok {
+		return c
+	}
+	return id
+}
+
 func (s *suppressor) ignoreMatches(ig *config.Ignore, f *Finding) bool {
-	if !slices.Contains(ig.Rules, "*") && !slices.Contains(ig.Rules, f.RuleID) {
+	if !slices.ContainsFunc(ig.Rules, func(id string) bool { return id == "*" || s.id(id) == f.RuleID }) {
 		return false
 	}
 	o := f.Object
-	if !globAny(ig.Namespaces, o.Namespace()) || !globAny(ig.Kinds, o.Kind) || !globAny(ig.Names, o.Name) {
+	if !globAny(ig.Namespaces, namespaceOf(o)) || !globAny(ig.Kinds, o.Kind) || !globAny(ig.Names, o.Name) {
 		return false
 	}
 	if len(ig.Paths) > 0 {
@@ -123,6 +143,17 @@ func (s *suppressor) ignoreMatches(ig *config.Ignore, f *Finding) bool {
 		}
 	}
 	return true
+}
+
+// namespaceOf is the namespace an ignore's namespaces select o by: a
+// Namespace object is in its own namespace, so that findings about a
+// namespace (a missing default-deny policy, a missing Pod Security label)
+// can be ignored by naming it.
+func namespaceOf(o *object.Object) string {
+	if o.Kind == "Namespace" && o.Group() == "" {
+		return o.Name
+	}
+	return o.Namespace()
 }
 
 func globAny(globs []string, s string) bool {
@@ -178,7 +209,12 @@ func (s *suppressor) annotations(o *object.Object) map[string][]annotationSuppre
 			if !ok {
 				continue
 			}
-			pos, _ := o.Position(base.Field(k))
+			// Locate maps generated objects (Helm, Kustomize) back to the
+			// file a person edits; notes name the object's file.
+			file, pos := o.Locate(base.Field(k))
+			if file != o.Source.File {
+				pos = object.Position{Line: o.Line}
+			}
 			a, err := parseAnnotation(v)
 			if err != nil {
 				s.note(o.Source.File, pos.Line, fmt.Sprintf("ignored suppression %s on %s: %v", k, o.Ref(), err))
@@ -186,6 +222,7 @@ func (s *suppressor) annotations(o *object.Object) map[string][]annotationSuppre
 			}
 			a.Source = k
 			a.line = pos.Line
+			id = s.id(id)
 			m[id] = append(m[id], a)
 		}
 	}
@@ -197,9 +234,15 @@ func (s *suppressor) annotations(o *object.Object) map[string][]annotationSuppre
 	return m
 }
 
+// settingRE matches a part of an annotation value that starts a setting.
+var settingRE = regexp.MustCompile(`^\s*(?:reason|expires|containers)\s*=`)
+
 func parseAnnotation(v string) (annotationSuppression, error) {
 	a := annotationSuppression{Suppression: Suppression{Kind: "annotation"}}
-	if !strings.Contains(v, "=") {
+	// A value is settings when one of its parts starts with a setting;
+	// otherwise all of it is the reason, "=" and ";" included, so that a
+	// plain reason such as "needs hostNetwork=true for the CNI" works.
+	if !slices.ContainsFunc(strings.Split(v, ";"), settingRE.MatchString) {
 		a.Reason = strings.TrimSpace(v)
 	} else {
 		for _, part := range strings.Split(v, ";") {

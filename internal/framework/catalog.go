@@ -139,4 +139,15 @@ var mitreTechniques = map[string]string{
 	"T1557":     "Adversary-in-the-Middle",
 	"T1040":     "Network Sniffing",
 	"T1485":     "Data Destruction",
+	// Techniques that malicious images use.
+	"T1014":     "Rootkit",
+	"T1574.006": "Hijack Execution Flow: Dynamic Linker Hijacking",
+	"T1059.004": "Command and Scripting Interpreter: Unix Shell",
+	"T1105":     "Ingress Tool Transfer",
+	"T1098.004": "Account Manipulation: SSH Authorized Keys",
+	"T1195.001": "Supply Chain Compromise: Compromise Software Dependencies and Development Tools",
+	"T1195.002": "Supply Chain Compromise: Compromise Software Supply Chain",
+	"T1552.004": "Unsecured Credentials: Private Keys",
+	"T1595":     "Active Scanning",
+	"T1021.004": "Remote Services: SSH",
 }

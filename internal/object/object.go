@@ -2,6 +2,7 @@ package object
 
 import (
 	"fmt"
+	"sync"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -24,6 +25,12 @@ type Object struct {
 	// Line is where the object starts in Source.File (1-based).
 	Line int
 
+	// Mapper is set on generated objects (rendered from a Helm chart or
+	// built by Kustomize): Position then reports places in the generated
+	// text, and Mapper maps them back to the files a person edits (see
+	// Origin and Locate). It is nil for objects read from manifests.
+	Mapper OriginMapper
+
 	APIVersion string
 	Kind       string
 	Name       string
@@ -38,6 +45,10 @@ type Object struct {
 	Generic map[string]any
 
 	pos positions
+
+	podOnce sync.Once
+	pod     PodTemplate
+	hasPod  bool
 }
 
 // GVK returns the object's group, version and kind.
@@ -63,7 +74,9 @@ func (o *Object) Namespace() string {
 // Meta returns the object's metadata for typed objects, or nil.
 func (o *Object) Meta() *metav1.ObjectMeta {
 	if acc, ok := o.Typed.(metav1.ObjectMetaAccessor); ok {
-		return acc.GetObjectMeta().(*metav1.ObjectMeta)
+		if m, ok := acc.GetObjectMeta().(*metav1.ObjectMeta); ok {
+			return m
+		}
 	}
 	return nil
 }

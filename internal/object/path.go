@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Path is a field path inside an object in the dotted form people read, for
@@ -24,7 +26,7 @@ func (p Path) Field(name string) Path {
 	return p + "." + Path(name)
 }
 
-// Index returns p extended by a sequence index.
+// Index returns p extended by a sequence index, which must not be negative.
 func (p Path) Index(i int) Path {
 	return p + Path("["+strconv.Itoa(i)+"]")
 }
@@ -37,50 +39,86 @@ type Elem struct {
 	IsIndex bool
 }
 
-// Elems splits p into its steps. It returns an error for a malformed path,
-// which only a bug in a rule can produce.
+// Elems splits p into its steps. It returns an error for a malformed path
+// (an empty key, a key that needs quoting but is not quoted, an index that
+// is not a decimal number without sign or leading zeros, a missing bracket
+// or dot), which only a bug in a rule can produce: paths built with Field
+// and Index always parse, and PathOf(p.Elems()) == p for them.
 func (p Path) Elems() ([]Elem, error) {
-	s := string(p)
 	var out []Elem
-	for len(s) > 0 {
-		switch s[0] {
-		case '.':
-			s = s[1:]
-		case '[':
-			end := strings.IndexByte(s, ']')
-			if len(s) > 1 && s[1] == '"' {
-				q, err := strconv.QuotedPrefix(s[1:])
-				if err != nil {
-					return nil, fmt.Errorf("path %q: bad quoted key", string(p))
+	err := p.walk(func(e Elem) bool {
+		out = append(out, e)
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// walk calls fn with each step of p in order, without allocating for plain
+// keys and indexes, until fn returns false.
+func (p Path) walk(fn func(Elem) bool) error {
+	s := string(p)
+	for first := true; len(s) > 0; first = false {
+		if !first {
+			switch s[0] {
+			case '.':
+				s = s[1:]
+				if len(s) == 0 || s[0] == '[' {
+					return p.malformed("empty key")
 				}
-				key, _ := strconv.Unquote(q)
-				rest := s[1+len(q):]
-				if !strings.HasPrefix(rest, "]") {
-					return nil, fmt.Errorf("path %q: missing ]", string(p))
-				}
-				out = append(out, Elem{Key: key})
-				s = rest[1:]
-				continue
+			case '[':
+			default:
+				return p.malformed("missing . or [ after ]")
 			}
-			if end < 0 {
-				return nil, fmt.Errorf("path %q: missing ]", string(p))
-			}
-			n, err := strconv.Atoi(s[1:end])
-			if err != nil {
-				return nil, fmt.Errorf("path %q: bad index", string(p))
-			}
-			out = append(out, Elem{Index: n, IsIndex: true})
-			s = s[end+1:]
-		default:
+		}
+		var e Elem
+		switch {
+		case s[0] != '[':
 			end := strings.IndexAny(s, ".[")
 			if end < 0 {
 				end = len(s)
 			}
-			out = append(out, Elem{Key: s[:end]})
-			s = s[end:]
+			if !isPlainKey(s[:end]) {
+				return p.malformed("key " + strconv.Quote(s[:end]) + " must be quoted")
+			}
+			e, s = Elem{Key: s[:end]}, s[end:]
+		case len(s) > 1 && s[1] == '"':
+			q, err := strconv.QuotedPrefix(s[1:])
+			if err != nil {
+				return p.malformed("bad quoted key")
+			}
+			key, _ := strconv.Unquote(q)
+			rest := s[1+len(q):]
+			if !strings.HasPrefix(rest, "]") {
+				return p.malformed("missing ]")
+			}
+			e, s = Elem{Key: key}, rest[1:]
+		default:
+			end := strings.IndexByte(s, ']')
+			if end < 0 {
+				return p.malformed("missing ]")
+			}
+			digits := s[1:end]
+			if digits == "" || strings.Trim(digits, "0123456789") != "" || (len(digits) > 1 && digits[0] == '0') {
+				return p.malformed("bad index")
+			}
+			n, err := strconv.Atoi(digits)
+			if err != nil {
+				return p.malformed("bad index")
+			}
+			e, s = Elem{Index: n, IsIndex: true}, s[end+1:]
+		}
+		if !fn(e) {
+			return nil
 		}
 	}
-	return out, nil
+	return nil
+}
+
+func (p Path) malformed(why string) error {
+	return fmt.Errorf("path %q: %s", string(p), why)
 }
 
 // Parent returns the path without its last step, and false at the root.
@@ -109,10 +147,13 @@ func PathOf(elems []Elem) Path {
 }
 
 // Pointer returns p as an RFC 6901 JSON Pointer, the form JSON Patch uses.
+// For a malformed path it returns a string that does not start with "/",
+// which is no pointer at all: a patch built on it fails to apply, where the
+// empty pointer would address the whole document.
 func (p Path) Pointer() string {
 	elems, err := p.Elems()
 	if err != nil {
-		return ""
+		return "invalid path " + strconv.Quote(string(p))
 	}
 	var b strings.Builder
 	for _, e := range elems {
@@ -132,13 +173,28 @@ func (p Path) Pointer() string {
 
 var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")
 
+// isPlainKey reports whether key s can be written without brackets and
+// quotes: it is not empty, is valid UTF-8, and holds no blank, control
+// character, dot, bracket or double quote.
 func isPlainKey(s string) bool {
 	if s == "" {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c == '.' || c == '[' || c == ']' || c == '"' || c == ' ' {
+		if c <= ' ' || c == 0x7f || c == '.' || c == '[' || c == ']' || c == '"' {
+			return false
+		}
+		if c >= utf8.RuneSelf {
+			return isPlainUnicode(s[i:])
+		}
+	}
+	return true
+}
+
+func isPlainUnicode(s string) bool {
+	for _, r := range s {
+		if r == utf8.RuneError || !unicode.IsGraphic(r) || unicode.IsSpace(r) || r == '.' || r == '[' || r == ']' || r == '"' {
 			return false
 		}
 	}

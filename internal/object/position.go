@@ -1,6 +1,7 @@
 package object
 
 import (
+	"math"
 	"slices"
 )
 
@@ -44,15 +45,31 @@ func hashKey(h uint64, key string) uint64 {
 func hashIndex(h uint64, i int) uint64 {
 	h ^= 'i'
 	h *= hashPrime
+	u := uint64(0) // indexes are never negative
+	if i > 0 {
+		u = uint64(i)
+	}
 	for j := 0; j < 8; j++ {
-		h ^= uint64(byte(i >> (8 * j)))
+		h ^= (u >> (8 * j)) & 0xff
 		h *= hashPrime
 	}
 	return h
 }
 
 func (ps *positions) add(h uint64, line, col int) {
-	ps.entries = append(ps.entries, posEntry{hash: h, line: int32(line), col: int32(col)})
+	ps.entries = append(ps.entries, posEntry{hash: h, line: clampInt32(line), col: clampInt32(col)})
+}
+
+// clampInt32 converts a line or column to int32, saturating (no input has
+// two billion lines).
+func clampInt32(v int) int32 {
+	if v > math.MaxInt32 {
+		return math.MaxInt32
+	}
+	if v < 0 {
+		return 0
+	}
+	return int32(v)
 }
 
 func (ps *positions) seal() {
@@ -89,13 +106,10 @@ func (ps *positions) lookup(h uint64) (Position, bool) {
 // the source (a missing field is reported where it would be added), and
 // whether p itself was found.
 func (ps *positions) find(p Path) (Position, bool) {
-	elems, err := p.Elems()
-	if err != nil {
-		return Position{}, false
-	}
 	h := hashSeed
 	best, _ := ps.lookup(h)
-	for i, e := range elems {
+	found := true
+	err := p.walk(func(e Elem) bool {
 		if e.IsIndex {
 			h = hashIndex(h, e.Index)
 		} else {
@@ -103,12 +117,14 @@ func (ps *positions) find(p Path) (Position, bool) {
 		}
 		pos, ok := ps.lookup(h)
 		if !ok {
-			return best, false
+			found = false
+			return false
 		}
 		best = pos
-		if i == len(elems)-1 {
-			return pos, true
-		}
+		return true
+	})
+	if err != nil {
+		return Position{}, false
 	}
-	return best, true
+	return best, found
 }

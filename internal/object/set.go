@@ -1,6 +1,7 @@
 package object
 
 import (
+	"fmt"
 	"slices"
 	"sync"
 )
@@ -14,17 +15,23 @@ type Set struct {
 	all       []*Object
 	byKind    map[string][]*Object
 	byKindNS  map[kindNS][]*Object
-	workloads map[string][]*Object // by effective namespace
+	byName    map[kindNSName]*Object // the first object of each name
+	workloads map[string][]*Object   // by effective namespace
 
-	memoMu sync.Mutex
+	memoMu sync.Mutex // guards memo
 	memo   map[any]*memoEntry
 }
 
 type kindNS struct{ kind, ns string }
 
+type kindNSName struct{ kind, ns, name string }
+
 type memoEntry struct {
 	once sync.Once
 	val  any
+	// failed is set while build runs and cleared when it returns, so it
+	// stays set when build panicked.
+	failed bool
 }
 
 // NewSet indexes objs. The order of objs is kept in every index.
@@ -33,6 +40,7 @@ func NewSet(objs []*Object) *Set {
 		all:       objs,
 		byKind:    make(map[string][]*Object),
 		byKindNS:  make(map[kindNS][]*Object),
+		byName:    make(map[kindNSName]*Object, len(objs)),
 		workloads: make(map[string][]*Object),
 		memo:      make(map[any]*memoEntry),
 	}
@@ -40,6 +48,9 @@ func NewSet(objs []*Object) *Set {
 		s.byKind[o.Kind] = append(s.byKind[o.Kind], o)
 		k := kindNS{o.Kind, o.Namespace()}
 		s.byKindNS[k] = append(s.byKindNS[k], o)
+		if kn := (kindNSName{o.Kind, k.ns, o.Name}); s.byName[kn] == nil {
+			s.byName[kn] = o
+		}
 		if _, ok := o.PodTemplate(); ok {
 			s.workloads[o.Namespace()] = append(s.workloads[o.Namespace()], o)
 		}
@@ -59,15 +70,11 @@ func (s *Set) InNamespace(kind, namespace string) []*Object {
 }
 
 // Lookup returns the object of the given kind, effective namespace and
-// name, or nil. For cluster-scoped kinds pass DefaultNamespace or the
-// namespace the manifest (wrongly) gave.
+// name (the first loaded when there are several), or nil. For
+// cluster-scoped kinds pass DefaultNamespace or the namespace the manifest
+// (wrongly) gave.
 func (s *Set) Lookup(kind, namespace, name string) *Object {
-	for _, o := range s.byKindNS[kindNS{kind, namespace}] {
-		if o.Name == name {
-			return o
-		}
-	}
-	return nil
+	return s.byName[kindNSName{kind, namespace, name}]
 }
 
 // Workloads returns every object with a pod template, in load order.
@@ -89,16 +96,28 @@ func (s *Set) WorkloadsIn(namespace string) []*Object { return s.workloads[names
 // per Set. Rules use it for summaries that many objects consult (the
 // NetworkPolicies of each namespace, the Services selecting each workload);
 // key should be a value of an unexported type of the rule's package so
-// packages cannot collide. build must not call Memo with the same key.
+// packages cannot collide. build must not call Memo with the same key. When
+// build panics, the panic reaches the caller that ran it and every later
+// call for key panics too, rather than returning a zero value.
 func (s *Set) Memo(key any, build func() any) any {
 	s.memoMu.Lock()
 	e, ok := s.memo[key]
 	if !ok {
+		if s.memo == nil {
+			s.memo = make(map[any]*memoEntry)
+		}
 		e = &memoEntry{}
 		s.memo[key] = e
 	}
 	s.memoMu.Unlock()
-	e.once.Do(func() { e.val = build() })
+	e.once.Do(func() {
+		e.failed = true
+		e.val = build()
+		e.failed = false
+	})
+	if e.failed {
+		panic(fmt.Sprintf("object: Memo: the build function for key %#v panicked", key))
+	}
 	return e.val
 }
 

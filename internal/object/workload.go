@@ -20,12 +20,25 @@ type PodTemplate struct {
 	Spec *corev1.PodSpec
 	// MetaPath and SpecPath locate Meta and Spec inside the object.
 	MetaPath, SpecPath Path
+
+	containers []Container
 }
 
 // PodTemplate returns the pod spec of any workload kind (Pod, Deployment,
 // ReplicaSet, StatefulSet, DaemonSet, Job, CronJob, ReplicationController,
 // PodTemplate, in every API version compiled in) and false for other objects.
+// It is computed once per object: every rule asks for it.
 func (o *Object) PodTemplate() (PodTemplate, bool) {
+	o.podOnce.Do(func() {
+		o.pod, o.hasPod = podTemplateOf(o)
+		if o.hasPod {
+			o.pod.containers = o.pod.buildContainers()
+		}
+	})
+	return o.pod, o.hasPod
+}
+
+func podTemplateOf(o *Object) (PodTemplate, bool) {
 	tmpl := func(t *corev1.PodTemplateSpec, base Path) (PodTemplate, bool) {
 		if t == nil {
 			return PodTemplate{}, false
@@ -97,8 +110,16 @@ type Container struct {
 
 // Containers returns every container of the pod: init containers, regular
 // containers and ephemeral containers, in that order. Ephemeral containers
-// are converted to corev1.Container, which has the same fields.
+// are converted to corev1.Container, which has the same fields. The slice is
+// shared: callers must not modify it.
 func (t PodTemplate) Containers() []Container {
+	if t.containers != nil {
+		return t.containers
+	}
+	return t.buildContainers()
+}
+
+func (t PodTemplate) buildContainers() []Container {
 	out := make([]Container, 0, len(t.Spec.InitContainers)+len(t.Spec.Containers)+len(t.Spec.EphemeralContainers))
 	for i := range t.Spec.InitContainers {
 		out = append(out, Container{Container: &t.Spec.InitContainers[i], Kind: InitContainer, Path: t.SpecPath.Field(string(InitContainer)).Index(i)})

@@ -36,6 +36,9 @@ type Report struct {
 	// Objects are the objects scanned, the same pointers the findings
 	// refer to; outputs that list what was checked (JUnit) use them.
 	Objects []*object.Object
+	// Cluster names the live cluster the objects were read from (its
+	// kubeconfig context); empty for files.
+	Cluster string
 }
 
 // Summary counts findings.

@@ -25,12 +25,40 @@ type Finding struct {
 	// Fix is the machine-applicable remedy, when the remedy is a field
 	// change. Optional.
 	Fix *Fix
+	// Trace is the chain of objects that makes the finding, for findings
+	// that span objects (an attack path from an exposed Service to a
+	// secret): each step names an object, or a capability that is not an
+	// object, and why it connects to the step before. Optional.
+	Trace []Step
+}
+
+// Step is one hop of a Trace.
+type Step struct {
+	// Object is the object the step is about; nil for a step that is not
+	// an object (a permission, a node, the cloud metadata service).
+	Object *object.Object
+	// Label names the step for people, for example `Deployment prod/web`
+	// or `secrets in namespace "prod"`.
+	Label string
+	// Why says how this step follows from the one before (for the first,
+	// why it is reachable). Lower-case, no trailing period.
+	Why string
 }
 
 // Fix is a JSON Patch (RFC 6902) that removes the finding, applied to the
-// object the finding is about.
+// object the finding is about, or a new object to create beside it.
 type Fix struct {
+	// Patch is applied to the finding's object. Operations: add, remove,
+	// replace and test. Optional when NewObject is set.
 	Patch []PatchOp
+	// NewObject is a complete object (apiVersion, kind, metadata.name and,
+	// for namespaced kinds, metadata.namespace) to create when the remedy
+	// is a new object rather than a field change, such as a default-deny
+	// NetworkPolicy for a namespace; it must marshal to JSON. `palisade
+	// fix` adds it as a new document to the file of the finding's object,
+	// once per kind, namespace and name, and not when the scan already has
+	// an object of that kind, namespace and name. Optional.
+	NewObject any
 	// Unsafe fixes can break a running application (a read-only root
 	// filesystem, dropped capabilities) and are applied only on request.
 	Unsafe bool

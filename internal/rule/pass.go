@@ -15,9 +15,16 @@ type Options struct {
 	// KubeVersion is the target cluster version ("v1.33") for API
 	// lifecycle rules; empty means the newest Palisade knows.
 	KubeVersion string
+	// Complete says the scan holds every object of the namespaces it
+	// covers, as a scan of a live cluster does, so that a rule may
+	// conclude from an absence (a Secret that nothing uses). A directory
+	// of manifests is rarely the whole picture, so it is false there.
+	Complete bool
 }
 
-// Pass is one run of one rule over one object.
+// Pass is one run of one rule over one object. Drivers may reuse a Pass
+// for the next rule or object once Run returns, so a rule must not keep the
+// *Pass (or report through it) after its Run has returned.
 type Pass struct {
 	Rule   *Rule
 	Object *object.Object

@@ -35,6 +35,10 @@ const (
 	CategoryLifecycle    Category = "api-lifecycle"
 	CategoryServiceMesh  Category = "service-mesh"
 	CategoryHygiene      Category = "hygiene"
+	// Image categories, used by the image scanner (internal/image).
+	CategoryImageConfig   Category = "image-configuration"
+	CategoryMalware       Category = "malware"
+	CategoryVulnerability Category = "vulnerability"
 )
 
 // Categories lists every category in documentation order.
@@ -42,6 +46,7 @@ var Categories = []Category{
 	CategoryPodSecurity, CategoryHostAccess, CategoryRuntime, CategorySupplyChain,
 	CategorySecrets, CategoryExposure, CategoryRBAC, CategoryNetwork,
 	CategoryControlPlane, CategoryLifecycle, CategoryServiceMesh, CategoryHygiene,
+	CategoryImageConfig, CategoryMalware, CategoryVulnerability,
 }
 
 // Meta is everything about a rule except its logic. It is what users see in

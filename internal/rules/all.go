@@ -5,6 +5,7 @@ package rules
 
 import (
 	"github.com/palisade-dev/palisade/internal/rule"
+	"github.com/palisade-dev/palisade/internal/rules/attackpath"
 	"github.com/palisade-dev/palisade/internal/rules/controlplane"
 	"github.com/palisade-dev/palisade/internal/rules/exposure"
 	"github.com/palisade-dev/palisade/internal/rules/hygiene"
@@ -30,6 +31,7 @@ func All() []*rule.Rule {
 		controlplane.APIServerInsecurePort,
 		controlplane.APIServerNodeRestriction,
 		workload.AppArmorUnconfined,
+		attackpath.AttackPath,
 		runtime.ContainerRuntimeSocket,
 		controlplane.Profiling,
 		workload.DangerousCapabilities,
@@ -64,6 +66,8 @@ func All() []*rule.Rule {
 		network.MetadataEgressNotBlocked,
 		lifecycle.NamespacePSSLabel,
 		workload.NetRawNotDropped,
+		lifecycle.NodeDockerRuntime,
+		lifecycle.NodeKubeletEOL,
 		lifecycle.PodSecurityPolicy,
 		workload.Privileged,
 		hygiene.ProbesMissing,
@@ -109,9 +113,12 @@ func All() []*rule.Rule {
 		secrets.SecretEnvVar,
 		secrets.SecretInConfigMap,
 		secrets.SecretInEnv,
+		secrets.UnusedSecret,
 		secrets.ServiceAccountTokenAutomount,
+		secrets.ServiceAccountTokenSecret,
 		workload.UnmaskedProcMount,
 		workload.UnsafeSysctls,
+		controlplane.WebhookFailOpen,
 		network.WorkloadWithoutNetworkPolicy,
 	}
 }

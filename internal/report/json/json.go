@@ -64,6 +64,43 @@ type Finding struct {
 	References  []framework.Ref     `json:"references"`
 	Fix         *Fix                `json:"fix,omitempty"`
 	Suppressed  *engine.Suppression `json:"suppressed,omitempty"`
+	// Origin is set for objects rendered from a Helm chart or built by
+	// Kustomize; File and Line then already name the template, patch or
+	// base line.
+	Origin *Origin `json:"origin,omitempty"`
+	// Trace lists the hops of a finding that spans objects (attack-path).
+	Trace []TraceStep `json:"trace,omitempty"`
+}
+
+// TraceStep is one hop of a trace.
+type TraceStep struct {
+	Label  string     `json:"label"`
+	Why    string     `json:"why"`
+	Object *ObjectRef `json:"object,omitempty"`
+	File   string     `json:"file,omitempty"`
+}
+
+// Origin says how a generated object's field was traced to its source.
+type Origin struct {
+	// Generator is "helm" or "kustomize".
+	Generator string `json:"generator"`
+	// Approximate says File and Line are a best guess.
+	Approximate bool `json:"approximate"`
+	// Values is the Helm value that set the field, when it came from
+	// .Values.
+	Values *ValuesRef `json:"values,omitempty"`
+	Note   string     `json:"note,omitempty"`
+}
+
+// ValuesRef is a chart value and the source that set it last.
+type ValuesRef struct {
+	// Key is the path into the chart's values, such as
+	// securityContext.privileged.
+	Key string `json:"key"`
+	// File is the values file that set it, or --set, --set-string or
+	// --set-file; absent when no source sets it.
+	File string `json:"file,omitempty"`
+	Line int    `json:"line,omitempty"`
 }
 
 // ObjectRef identifies the object a finding is about.
@@ -76,9 +113,12 @@ type ObjectRef struct {
 
 // Fix is the finding's machine-applicable remedy.
 type Fix struct {
-	Patch  []rule.PatchOp `json:"patch"`
-	Unsafe bool           `json:"unsafe"`
-	Note   string         `json:"note,omitempty"`
+	Patch []rule.PatchOp `json:"patch,omitempty"`
+	// NewObject is an object to create beside the finding's (see
+	// rule.Fix.NewObject).
+	NewObject any    `json:"newObject,omitempty"`
+	Unsafe    bool   `json:"unsafe"`
+	Note      string `json:"note,omitempty"`
 }
 
 // Location is a message tied to a place in a file.
@@ -128,7 +168,7 @@ func Build(r *report.Report) *Document {
 		jf := Finding{
 			RuleID: f.RuleID, Severity: f.Severity.String(), Message: f.Message,
 			Object: ref(f),
-			File:   f.Object.Source.File, Line: f.Pos.Line, Column: f.Pos.Column,
+			File:   f.File(), Line: f.Pos.Line, Column: f.Pos.Column,
 			Path: string(f.Path), Container: f.Container, Suppressed: f.Suppressed,
 			References: []framework.Ref{},
 		}
@@ -137,7 +177,21 @@ func Build(r *report.Report) *Document {
 			jf.References = append(jf.References, meta.References...)
 		}
 		if f.Fix != nil {
-			jf.Fix = &Fix{Patch: f.Fix.Patch, Unsafe: f.Fix.Unsafe, Note: f.Fix.Note}
+			jf.Fix = &Fix{Patch: f.Fix.Patch, NewObject: f.Fix.NewObject, Unsafe: f.Fix.Unsafe, Note: f.Fix.Note}
+		}
+		if o := f.Origin; o != nil {
+			jf.Origin = &Origin{Generator: o.Generator, Approximate: o.Approximate, Note: o.Note}
+			if o.ValuesKey != "" {
+				jf.Origin.Values = &ValuesRef{Key: o.ValuesKey, File: o.ValuesFile, Line: o.ValuesLine}
+			}
+		}
+		for _, st := range f.Trace {
+			ts := TraceStep{Label: st.Label, Why: st.Why}
+			if o := st.Object; o != nil {
+				ts.Object = &ObjectRef{APIVersion: o.APIVersion, Kind: o.Kind, Namespace: o.RawNamespace, Name: o.Name}
+				ts.File = o.Source.File
+			}
+			jf.Trace = append(jf.Trace, ts)
 		}
 		d.Findings = append(d.Findings, jf)
 	}

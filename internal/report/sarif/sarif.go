@@ -29,6 +29,8 @@
 package sarif
 
 import (
+	"bufio"
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -70,12 +72,52 @@ const (
 	NotifySkipped    = "skipped-document"
 )
 
-// Write renders r as an indented SARIF 2.1.0 log.
+// resultsMarker is how the empty results array of the log skeleton is
+// encoded at its indentation; Write replaces it with the streamed results.
+const resultsMarker = "\"results\": []"
+
+// Write renders r as an indented SARIF 2.1.0 log. Results are encoded and
+// written one at a time into the encoded skeleton of the log, so memory
+// stays flat however many findings a scan has; the bytes are the same as
+// encoding the whole log at once.
 func Write(w io.Writer, r *report.Report) error {
-	enc := json.NewEncoder(w)
+	log, resultOf := build(r)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(build(r))
+	if err := enc.Encode(log); err != nil {
+		return err
+	}
+	skeleton := bytes.Clone(buf.Bytes())
+	at := bytes.Index(skeleton, []byte(resultsMarker))
+	if at < 0 || bytes.Count(skeleton, []byte(resultsMarker)) != 1 {
+		return fmt.Errorf("sarif: cannot place results in the log skeleton")
+	}
+	lineStart := bytes.LastIndexByte(skeleton[:at], '\n') + 1
+	indent := string(skeleton[lineStart:at])
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.Write(skeleton[:at])
+	if len(r.Findings) == 0 {
+		bw.WriteString(resultsMarker)
+	} else {
+		bw.WriteString("\"results\": [")
+		enc.SetIndent(indent+"  ", "  ")
+		for i, f := range r.Findings {
+			buf.Reset()
+			if err := enc.Encode(resultOf(f)); err != nil {
+				return err
+			}
+			if i > 0 {
+				bw.WriteByte(',')
+			}
+			bw.WriteString("\n" + indent + "  ")
+			bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+		}
+		bw.WriteString("\n" + indent + "]")
+	}
+	bw.Write(skeleton[at+len(resultsMarker):])
+	return bw.Flush()
 }
 
 // The types below are the subset of the SARIF object model Palisade fills
@@ -154,7 +196,25 @@ type result struct {
 	Locations           []location        `json:"locations"`
 	PartialFingerprints map[string]string `json:"partialFingerprints"`
 	Suppressions        []suppression     `json:"suppressions"`
+	RelatedLocations    []relatedLocation `json:"relatedLocations,omitempty"`
 	Properties          resultProperties  `json:"properties"`
+}
+
+// relatedLocation is a place that contributed to a result: for findings in
+// Helm charts, the values file line that set the offending value.
+type relatedLocation struct {
+	ID               int               `json:"id"`
+	PhysicalLocation *physicalLocation `json:"physicalLocation,omitempty"`
+	Message          message           `json:"message"`
+}
+
+// originProperties say how a generated object's finding was traced to its
+// source (see engine.Finding.Origin).
+type originProperties struct {
+	Generator   string `json:"generator"`
+	Approximate bool   `json:"approximate,omitempty"`
+	ValuesKey   string `json:"valuesKey,omitempty"`
+	Note        string `json:"note,omitempty"`
 }
 
 type resultProperties struct {
@@ -163,6 +223,9 @@ type resultProperties struct {
 	Container string    `json:"container,omitempty"`
 	Object    objectRef `json:"object"`
 	Fix       *fix      `json:"fix,omitempty"`
+	// Origin is set for objects rendered from Helm charts or built by
+	// Kustomize.
+	Origin *originProperties `json:"origin,omitempty"`
 }
 
 type objectRef struct {
@@ -173,9 +236,10 @@ type objectRef struct {
 }
 
 type fix struct {
-	Patch  []rule.PatchOp `json:"patch"`
-	Unsafe bool           `json:"unsafe"`
-	Note   string         `json:"note,omitempty"`
+	Patch     []rule.PatchOp `json:"patch,omitempty"`
+	NewObject any            `json:"newObject,omitempty"`
+	Unsafe    bool           `json:"unsafe"`
+	Note      string         `json:"note,omitempty"`
 }
 
 type location struct {
@@ -250,7 +314,9 @@ func notificationRef(id string) descriptorRef {
 	return descriptorRef{ID: id}
 }
 
-func build(r *report.Report) *sarifLog {
+// build returns the log without its results, and the function that turns
+// each finding, in report order, into its result.
+func build(r *report.Report) (*sarifLog, func(engine.Finding) result) {
 	d := driver{
 		Name:           r.Tool.Name,
 		Version:        r.Tool.Version,
@@ -286,13 +352,13 @@ func build(r *report.Report) *sarifLog {
 		Results:    []result{},
 	}
 	seen := map[string]int{}
-	for _, f := range r.Findings {
+	resultOf := func(f engine.Finding) result {
 		res := result{
 			RuleID:              f.RuleID,
 			RuleIndex:           ruleRef(f.RuleID).Index,
 			Level:               level(f.Severity),
 			Message:             message{Text: f.Message},
-			Locations:           []location{objectLocation(f.Object, f.Pos)},
+			Locations:           []location{objectLocationIn(f.Object, f.File(), f.Pos)},
 			PartialFingerprints: map[string]string{FingerprintKey: occurrence(seen, fingerprint(f))},
 			Suppressions:        []suppression{},
 			Properties: resultProperties{
@@ -303,12 +369,22 @@ func build(r *report.Report) *sarifLog {
 			},
 		}
 		if f.Fix != nil {
-			res.Properties.Fix = &fix{Patch: f.Fix.Patch, Unsafe: f.Fix.Unsafe, Note: f.Fix.Note}
+			res.Properties.Fix = &fix{Patch: f.Fix.Patch, NewObject: f.Fix.NewObject, Unsafe: f.Fix.Unsafe, Note: f.Fix.Note}
 		}
 		if s := f.Suppressed; s != nil {
 			res.Suppressions = append(res.Suppressions, suppressionOf(s))
 		}
-		ru.Results = append(ru.Results, res)
+		if o := f.Origin; o != nil {
+			res.Properties.Origin = &originProperties{Generator: o.Generator, Approximate: o.Approximate, ValuesKey: o.ValuesKey, Note: o.Note}
+			if o.ValuesKey != "" && o.ValuesFile != "" {
+				rl := relatedLocation{ID: 1, Message: message{Text: fmt.Sprintf("the chart value %s is set here", o.ValuesKey)}}
+				if locs := fileLocation(o.ValuesFile, o.ValuesLine); len(locs) > 0 && !strings.HasPrefix(o.ValuesFile, "--") {
+					rl.PhysicalLocation = locs[0].PhysicalLocation
+					res.RelatedLocations = append(res.RelatedLocations, rl)
+				}
+			}
+		}
+		return res
 	}
 
 	inv := invocation{
@@ -350,7 +426,7 @@ func build(r *report.Report) *sarifLog {
 		})
 	}
 	ru.Invocations = []invocation{inv}
-	return &sarifLog{Schema: SchemaURI, Version: Version, Runs: []run{ru}}
+	return &sarifLog{Schema: SchemaURI, Version: Version, Runs: []run{ru}}, resultOf
 }
 
 // descriptor describes one rule.
@@ -499,12 +575,18 @@ func fileLocation(file string, line int) []location {
 // objectLocation locates a position inside an object, physically in its
 // file and logically as the object.
 func objectLocation(o *object.Object, pos object.Position) location {
+	return objectLocationIn(o, o.Source.File, pos)
+}
+
+// objectLocationIn is objectLocation with the position in file, which for
+// generated objects is the template, patch or base that produced the field.
+func objectLocationIn(o *object.Object, file string, pos object.Position) location {
 	loc := location{LogicalLocations: []logicalLocation{{
 		Name:               o.Name,
 		FullyQualifiedName: qualifiedName(o),
 		Kind:               "resource",
 	}}}
-	if a, ok := artifact(o.Source.File); ok {
+	if a, ok := artifact(file); ok {
 		loc.PhysicalLocation = &physicalLocation{ArtifactLocation: a}
 		if pos.Line > 0 {
 			loc.PhysicalLocation.Region = &region{StartLine: pos.Line, StartColumn: pos.Column}

@@ -465,7 +465,8 @@ func TestHelpersTable(t *testing.T) {
 		{"v01.2.3", "", "", ""},
 	} {
 		r := &report.Report{Tool: report.Tool{Name: "palisade", Version: tc.version, InformationURI: tc.info}}
-		if got := build(r).Runs[0].Tool.Driver.SemanticVersion; got != tc.semver {
+		log, _ := build(r)
+		if got := log.Runs[0].Tool.Driver.SemanticVersion; got != tc.semver {
 			t.Errorf("version %q: semanticVersion %q, want %q", tc.version, got, tc.semver)
 		}
 		if got := helpURI(r.Tool, "x"); got != tc.help {

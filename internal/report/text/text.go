@@ -16,7 +16,7 @@ import (
 
 // Options control the text output.
 type Options struct {
-	// Color enables ANSI colours; set it only for terminals.
+	// Color enables ANSI colour codes; set it only for terminals.
 	Color bool
 	// ShowSuppressed lists suppressed findings too.
 	ShowSuppressed bool
@@ -34,7 +34,9 @@ var sevColor = map[rule.Severity]string{
 	rule.Critical: "\x1b[1;35m", rule.High: "\x1b[1;31m", rule.Medium: "\x1b[33m", rule.Low: "\x1b[36m", rule.Info: "\x1b[2m",
 }
 
-// Write renders r.
+// Write renders r: the findings grouped by object, then (with Verbose) the
+// skipped documents, the notices, the rule errors and the summary line,
+// each section separated from the previous one by a blank line.
 func Write(w io.Writer, r *report.Report, opts Options) error {
 	p := &printer{w: w, color: opts.Color}
 	var last *object.Object
@@ -43,32 +45,32 @@ func Write(w io.Writer, r *report.Report, opts Options) error {
 			continue
 		}
 		if f.Object != last {
-			if last != nil {
-				p.printf("\n")
-			}
+			p.section()
 			o := f.Object
-			p.printf("%s %s\n", p.paint(bold, o.Ref()), p.paint(dim, fmt.Sprintf("%s:%d", o.Source.File, o.Line)))
+			p.printf("%s %s\n", p.paint(bold, o.Ref()), p.paint(dim, location(o.Source.File, o.Line)))
 			last = o
 		}
 		p.finding(r, f)
 	}
-	if opts.Verbose {
+	if opts.Verbose && len(r.Skipped) > 0 {
+		p.section()
 		for _, s := range r.Skipped {
 			p.printf("skipped %s:%d: not a Kubernetes object (no apiVersion or kind)\n", s.File, s.Line)
 		}
 	}
 	if len(r.Notices) > 0 {
-		p.printf("\n")
+		p.section()
 		for _, n := range r.Notices {
 			p.printf("%s %s\n", p.paint(sevColor[rule.Medium], "notice:"), n)
 		}
 	}
-	for _, e := range r.RuleErrors {
-		p.printf("%s %v\n", p.paint(sevColor[rule.High], "error:"), e)
+	if len(r.RuleErrors) > 0 {
+		p.section()
+		for _, e := range r.RuleErrors {
+			p.printf("%s %v\n", p.paint(sevColor[rule.High], "error:"), e)
+		}
 	}
-	if len(r.Findings) > 0 || len(r.Notices) > 0 {
-		p.printf("\n")
-	}
+	p.section()
 	p.printf("%s\n", summaryLine(r))
 	return p.err
 }
@@ -76,12 +78,22 @@ func Write(w io.Writer, r *report.Report, opts Options) error {
 type printer struct {
 	w     io.Writer
 	color bool
+	// wrote says whether anything has been printed yet.
+	wrote bool
 	err   error
 }
 
 func (p *printer) printf(format string, args ...any) {
+	p.wrote = true
 	if p.err == nil {
 		_, p.err = fmt.Fprintf(p.w, format, args...)
+	}
+}
+
+// section starts a new section: a blank line, unless it is the first.
+func (p *printer) section() {
+	if p.wrote {
+		p.printf("\n")
 	}
 }
 
@@ -94,14 +106,41 @@ func (p *printer) paint(code, s string) string {
 
 func (p *printer) finding(r *report.Report, f engine.Finding) {
 	sev := strings.ToUpper(f.Severity.String())
-	p.printf("  %s %s:%d %s %s\n", p.paint(sevColor[f.Severity], fmt.Sprintf("%-8s", sev)),
-		f.Object.Source.File, f.Pos.Line, p.paint(bold, f.RuleID), f.Message)
+	p.printf("  %s %s %s %s\n", p.paint(sevColor[f.Severity], fmt.Sprintf("%-8s", sev)),
+		location(f.File(), f.Pos.Line), p.paint(bold, f.RuleID), f.Message)
+	if o := f.Origin; o != nil {
+		p.origin(o)
+	}
+	for i, s := range f.Trace {
+		p.printf("           %s %s: %s\n", p.paint(dim, fmt.Sprintf("%d.", i+1)), s.Label, p.paint(dim, s.Why))
+	}
 	if f.Suppressed != nil {
 		p.printf("           %s\n", p.paint(dim, fmt.Sprintf("suppressed (%s %s): %s", f.Suppressed.Kind, f.Suppressed.Source, f.Suppressed.Reason)))
 		return
 	}
 	if meta := r.Rule(f.RuleID); meta != nil {
 		p.printf("           %s %s\n", p.paint(dim, "fix:"), meta.Remediation)
+	}
+}
+
+// origin prints where a generated object's field came from: the Helm
+// value that set it, how the location was found.
+func (p *printer) origin(o *object.Origin) {
+	if o.ValuesKey != "" {
+		where := "not set in any values file (the template's default)"
+		switch {
+		case o.ValuesFile != "" && o.ValuesLine > 0:
+			where = fmt.Sprintf("%s:%d", o.ValuesFile, o.ValuesLine)
+		case o.ValuesFile != "":
+			where = o.ValuesFile
+		}
+		p.printf("           %s %s %s\n", p.paint(dim, "values:"), where, o.ValuesKey)
+	}
+	if o.Note != "" {
+		p.printf("           %s\n", p.paint(dim, o.Note))
+	}
+	if o.Approximate {
+		p.printf("           %s\n", p.paint(dim, "location approximate: the "+o.Generator+" output could not be traced to this line exactly"))
 	}
 }
 
@@ -123,7 +162,11 @@ func summaryLine(r *report.Report) string {
 	if s.Suppressed > 0 {
 		fmt.Fprintf(&b, ", %d suppressed", s.Suppressed)
 	}
-	fmt.Fprintf(&b, " in %d %s from %d %s", len(r.Objects), plural(len(r.Objects), "object"), r.Files, plural(r.Files, "file"))
+	if r.Cluster != "" {
+		fmt.Fprintf(&b, " in %d %s from cluster %s", len(r.Objects), plural(len(r.Objects), "object"), r.Cluster)
+	} else {
+		fmt.Fprintf(&b, " in %d %s from %d %s", len(r.Objects), plural(len(r.Objects), "object"), r.Files, plural(r.Files, "file"))
+	}
 	if n := len(r.InputErrors); n > 0 {
 		fmt.Fprintf(&b, "; %d input %s", n, plural(n, "error"))
 	}
@@ -139,4 +182,13 @@ func plural(n int, word string) string {
 		return word
 	}
 	return word + "s"
+}
+
+// location renders file:line, or the file alone when the line is unknown
+// (objects read from a cluster have no lines).
+func location(file string, line int) string {
+	if line == 0 {
+		return file
+	}
+	return fmt.Sprintf("%s:%d", file, line)
 }

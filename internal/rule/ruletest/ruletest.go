@@ -11,6 +11,9 @@
 // A fixture may set options in a comment anywhere in the file:
 //
 //	# palisade-test: pss-level=baseline pss-version=v1.25 kube-version=v1.25 param.registries=a.io,b.io
+//
+// complete=true marks the fixture as a complete view of its namespaces, as
+// a live cluster is (rule.Options.Complete).
 package ruletest
 
 import (
@@ -91,6 +94,8 @@ func checkFile(t *testing.T, file string, r *rule.Rule) int {
 					opts.PSSVersion = v
 				case k == "kube-version":
 					opts.KubeVersion = v
+				case k == "complete":
+					opts.Complete = v == "true"
 				case strings.HasPrefix(k, "param."):
 					params[strings.TrimPrefix(k, "param.")] = strings.Split(v, ",")
 				default:

@@ -88,7 +88,13 @@ func uiByPort(port int32) *adminUI {
 // image ("kibana") and matches only itself. Signatures whose last element is
 // generic ("etcd") therefore name their registry.
 func imageMatches(repo, sig string) bool {
-	return repo == sig || (strings.Contains(sig, "/") && strings.HasSuffix(repo, "/"+sig))
+	if repo == sig {
+		return true
+	}
+	// A signature with a path also matches behind any registry or mirror
+	// prefix: repo ends in "/"+sig (checked without building that string).
+	n := len(repo) - len(sig)
+	return strings.Contains(sig, "/") && n > 0 && repo[n-1] == '/' && repo[n:] == sig
 }
 
 // repository returns the repository of an image reference without tag,

@@ -34,6 +34,7 @@ var ExposedAdminUI = &rule.Rule{
 			framework.MITRERef("T1190"),
 		},
 	},
+	Fixable: true,
 	Run: func(pass *rule.Pass) error {
 		if svc, ok := pass.Object.Typed.(*corev1.Service); ok {
 			checkExternalService(pass, svc)
@@ -53,6 +54,7 @@ func checkExternalService(pass *rule.Pass, svc *corev1.Service) {
 	for _, e := range findExposures(pass.Set, pass.Object, svc.Spec.Ports) {
 		pass.Report(rule.Finding{
 			Path:     object.Path("spec").Field("type"),
+			Fix:      clusterIPFix(svc),
 			Severity: e.ui.severity,
 			Message:  fmt.Sprintf("%s of type %s exposes %s", pass.Object.Ref(), svc.Spec.Type, e),
 		})
@@ -207,4 +209,38 @@ func targetPorts(p corev1.ServicePort, containers []object.Container) []int32 {
 		}
 	}
 	return out
+}
+
+// clusterIPFix makes a Service ClusterIP, removing the fields the API
+// server allows only for NodePort and LoadBalancer Services. It is unsafe:
+// clients outside the cluster lose the Service.
+func clusterIPFix(svc *corev1.Service) *rule.Fix {
+	spec := object.Path("spec")
+	ops := []rule.PatchOp{rule.Set(spec.Field("type"), string(corev1.ServiceTypeClusterIP))}
+	for i, p := range svc.Spec.Ports {
+		if p.NodePort != 0 {
+			ops = append(ops, rule.Remove(spec.Field("ports").Index(i).Field("nodePort")))
+		}
+	}
+	s := svc.Spec
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{
+		{"externalTrafficPolicy", s.ExternalTrafficPolicy != ""},
+		{"healthCheckNodePort", s.HealthCheckNodePort != 0},
+		{"loadBalancerIP", s.LoadBalancerIP != ""},
+		{"loadBalancerSourceRanges", s.LoadBalancerSourceRanges != nil},
+		{"loadBalancerClass", s.LoadBalancerClass != nil},
+		{"allocateLoadBalancerNodePorts", s.AllocateLoadBalancerNodePorts != nil},
+	} {
+		if f.set {
+			ops = append(ops, rule.Remove(spec.Field(f.name)))
+		}
+	}
+	return &rule.Fix{
+		Patch:  ops,
+		Unsafe: true,
+		Note:   "clients outside the cluster lose the Service; reach the interface through kubectl port-forward, a VPN or an authenticating proxy",
+	}
 }

@@ -37,6 +37,7 @@ var LoadBalancerSourceRanges = &rule.Rule{
 			framework.MITRERef("T1133"),
 		},
 	},
+	Fixable: true,
 	Run: func(pass *rule.Pass) error {
 		svc, ok := pass.Object.Typed.(*corev1.Service)
 		if !ok || svc.Spec.Type != corev1.ServiceTypeLoadBalancer || isInternalLoadBalancer(svc.Annotations) {
@@ -44,9 +45,28 @@ var LoadBalancerSourceRanges = &rule.Rule{
 		}
 		ranges := object.Path("spec").Field("loadBalancerSourceRanges")
 		if len(svc.Spec.LoadBalancerSourceRanges) > 0 {
+			narrow := 0
+			for _, r := range svc.Spec.LoadBalancerSourceRanges {
+				if !isAnyAddress(r) {
+					narrow++
+				}
+			}
 			for i, r := range svc.Spec.LoadBalancerSourceRanges {
 				if isAnyAddress(r) {
-					pass.Reportf(ranges.Index(i), nil, "%s of type LoadBalancer accepts connections from any address (spec.loadBalancerSourceRanges[%d]=%s)", pass.Object.Ref(), i, r)
+					// Only the other ranges can say who the clients are:
+					// without them there is no fix.
+					var fix *rule.Fix
+					if narrow > 0 {
+						fix = &rule.Fix{
+							Patch: []rule.PatchOp{
+								{Op: "test", Path: ranges.Index(i).Pointer(), Value: r},
+								rule.Remove(ranges.Index(i)),
+							},
+							Unsafe: true,
+							Note:   "only clients in the other ranges reach the Service; make sure they are all the clients it has",
+						}
+					}
+					pass.Reportf(ranges.Index(i), fix, "%s of type LoadBalancer accepts connections from any address (spec.loadBalancerSourceRanges[%d]=%s)", pass.Object.Ref(), i, r)
 				}
 			}
 			return nil

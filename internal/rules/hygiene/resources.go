@@ -28,6 +28,7 @@ var ResourcesMissing = &rule.Rule{
 			framework.MITRERef("T1499"),
 		},
 	},
+	Fixable: true,
 	Run: func(pass *rule.Pass) error {
 		pod, ok := pass.Object.PodTemplate()
 		if !ok {
@@ -39,7 +40,7 @@ var ResourcesMissing = &rule.Rule{
 				continue // the API does not allow resources on ephemeral containers
 			}
 			if missing := missingResources(c.Resources, pod.Spec.Resources, defaults); len(missing) > 0 {
-				pass.ReportContainer(c, c.Path.Field("resources"), nil, "%s has no %s",
+				pass.ReportContainer(c, c.Path.Field("resources"), resourcesFix(c, missing), "%s has no %s",
 					rule.ContainerMessage(c), joinOr(missing))
 			}
 		}
@@ -114,5 +115,67 @@ func addMissing(dst, src corev1.ResourceList) {
 		if _, ok := dst[name]; !ok {
 			dst[name] = q
 		}
+	}
+}
+
+// Starting values for the resources a container lacks. They are guesses,
+// so the fix is unsafe.
+const (
+	defaultCPURequest    = "100m"
+	defaultMemoryRequest = "128Mi"
+)
+
+// resourcesFix adds what missingResources found missing: a CPU request of
+// 100m and a memory request of 128Mi, and a memory limit equal to the
+// memory request.
+func resourcesFix(c object.Container, missing []string) *rule.Fix {
+	requests, limits := map[string]any{}, map[string]any{}
+	memRequest := defaultMemoryRequest
+	if q, ok := c.Resources.Requests[corev1.ResourceMemory]; ok {
+		memRequest = q.String()
+	}
+	for _, m := range missing {
+		switch m {
+		case "memory limit":
+			limits[string(corev1.ResourceMemory)] = memRequest
+		case "memory request":
+			requests[string(corev1.ResourceMemory)] = memRequest
+		case "CPU request":
+			requests[string(corev1.ResourceCPU)] = defaultCPURequest
+		}
+	}
+	at := c.Path.Field("resources")
+	var ops []rule.PatchOp
+	set := func(name string, have corev1.ResourceList, want map[string]any) {
+		switch {
+		case len(want) == 0:
+		case have == nil:
+			ops = append(ops, rule.Set(at.Field(name), want))
+		default:
+			for _, k := range []string{string(corev1.ResourceCPU), string(corev1.ResourceMemory)} {
+				if v, ok := want[k]; ok {
+					ops = append(ops, rule.Set(at.Field(name).Field(k), v))
+				}
+			}
+		}
+	}
+	if c.Resources.Requests == nil && c.Resources.Limits == nil && len(c.Resources.Claims) == 0 {
+		value := map[string]any{}
+		if len(requests) > 0 {
+			value["requests"] = requests
+		}
+		if len(limits) > 0 {
+			value["limits"] = limits
+		}
+		ops = []rule.PatchOp{rule.Set(at, value)}
+	} else {
+		set("requests", c.Resources.Requests, requests)
+		set("limits", c.Resources.Limits, limits)
+	}
+	return &rule.Fix{
+		Patch:  ops,
+		Unsafe: true,
+		Note: "the values are starting points (" + defaultCPURequest + " CPU, " + defaultMemoryRequest + " memory): " +
+			"measure what the container uses and set its real needs, since a memory limit below its use gets it killed",
 	}
 }

@@ -16,15 +16,17 @@ import (
 // DefaultDenyIngressMissing reports namespaces without a NetworkPolicy that
 // denies ingress to every pod by default.
 var DefaultDenyIngressMissing = &rule.Rule{
-	Meta: defaultDenyMeta("default-deny-ingress-missing", "Namespace without a default-deny ingress NetworkPolicy", networkingv1.PolicyTypeIngress),
-	Run:  defaultDenyRun(networkingv1.PolicyTypeIngress),
+	Meta:    defaultDenyMeta("default-deny-ingress-missing", "Namespace without a default-deny ingress NetworkPolicy", networkingv1.PolicyTypeIngress),
+	Fixable: true,
+	Run:     defaultDenyRun(networkingv1.PolicyTypeIngress),
 }
 
 // DefaultDenyEgressMissing reports namespaces without a NetworkPolicy that
 // denies egress from every pod by default.
 var DefaultDenyEgressMissing = &rule.Rule{
-	Meta: defaultDenyMeta("default-deny-egress-missing", "Namespace without a default-deny egress NetworkPolicy", networkingv1.PolicyTypeEgress),
-	Run:  defaultDenyRun(networkingv1.PolicyTypeEgress),
+	Meta:    defaultDenyMeta("default-deny-egress-missing", "Namespace without a default-deny egress NetworkPolicy", networkingv1.PolicyTypeEgress),
+	Fixable: true,
+	Run:     defaultDenyRun(networkingv1.PolicyTypeEgress),
 }
 
 // defaultDenyMeta is the metadata of the default-deny rule with the given
@@ -41,7 +43,7 @@ func defaultDenyMeta(id, title string, dir networkingv1.PolicyType) rule.Meta {
 			"protection. The rule looks for a NetworkPolicy with an empty podSelector whose policyTypes include %[2]s "+
 			"(allow rules are fine, except one with neither peers nor ports, which allows everything). It reports each "+
 			"Namespace object of the scan and, for a namespace used but not declared in the scan, the first workload "+
-			"in it; no fix is offered, since the remedy is a new object rather than a field change.", d, dir),
+			"in it; its fix adds a NetworkPolicy named default-deny-%[1]s to the namespace.", d, dir),
 		Remediation: fmt.Sprintf("Add a NetworkPolicy with podSelector: {} and policyTypes: [%s] to the namespace, and allow the needed traffic in further policies.", dir),
 		References: []framework.Ref{
 			framework.CISRef("5.3.2"),
@@ -64,10 +66,15 @@ func defaultDenyRun(dir networkingv1.PolicyType) func(*rule.Pass) error {
 			}
 		}
 		d := strings.ToLower(string(dir))
+		written := ns
+		if !declared {
+			written = pass.Object.RawNamespace
+		}
+		fix := defaultDenyFix(ns, written, dir)
 		if declared {
-			pass.Reportf(path, nil, "%s has no NetworkPolicy that denies %s by default", pass.Object.Ref(), d)
+			pass.Reportf(path, fix, "%s has no NetworkPolicy that denies %s by default", pass.Object.Ref(), d)
 		} else {
-			pass.Reportf(path, nil, "namespace %q has no NetworkPolicy that denies %s by default (the scan has no Namespace object for it; reported on its first workload)", ns, d)
+			pass.Reportf(path, fix, "namespace %q has no NetworkPolicy that denies %s by default (the scan has no Namespace object for it; reported on its first workload)", ns, d)
 		}
 		return nil
 	}
@@ -109,4 +116,37 @@ func firstWorkload(set *object.Set, ns string) *object.Object {
 		return ws[0]
 	}
 	return nil
+}
+
+// defaultDenyPolicy returns the NetworkPolicy that denies traffic in
+// direction dir to or from every pod of namespace ns; without a namespace
+// it goes where the objects beside it go.
+func defaultDenyPolicy(ns string, dir networkingv1.PolicyType) map[string]any {
+	md := map[string]any{"name": "default-deny-" + strings.ToLower(string(dir))}
+	if ns != "" {
+		md["namespace"] = ns
+	}
+	return map[string]any{
+		"apiVersion": "networking.k8s.io/v1",
+		"kind":       "NetworkPolicy",
+		"metadata":   md,
+		"spec": map[string]any{
+			"podSelector": map[string]any{},
+			"policyTypes": []string{string(dir)},
+		},
+	}
+}
+
+// defaultDenyFix creates the default-deny policy for direction dir in
+// namespace ns, written with namespace written (which may be empty, as in
+// the manifest the finding is about). It is unsafe: until policies allow
+// it, the traffic stops.
+func defaultDenyFix(ns, written string, dir networkingv1.PolicyType) *rule.Fix {
+	note := "every pod of namespace " + ns + " stops accepting connections until NetworkPolicies allow them; " +
+		"add those policies before applying it"
+	if dir == networkingv1.PolicyTypeEgress {
+		note = "every pod of namespace " + ns + " stops making connections, DNS lookups included, until NetworkPolicies " +
+			"allow them; add those policies (at least DNS to kube-system) before applying it"
+	}
+	return &rule.Fix{NewObject: defaultDenyPolicy(written, dir), Unsafe: true, Note: note}
 }

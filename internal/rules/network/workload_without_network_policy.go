@@ -1,6 +1,8 @@
 package network
 
 import (
+	networkingv1 "k8s.io/api/networking/v1"
+
 	"github.com/palisade-dev/palisade/internal/framework"
 	"github.com/palisade-dev/palisade/internal/rule"
 	"github.com/palisade-dev/palisade/internal/rules/internal/selectors"
@@ -18,19 +20,21 @@ var WorkloadWithoutNetworkPolicy = &rule.Rule{
 			"anywhere, so one compromised pod can reach them all. The rule reports each workload whose pod template " +
 			"labels no podSelector (matchLabels and matchExpressions) of a NetworkPolicy in its namespace selects; " +
 			"pods on the host network are skipped, since policies do not apply to them. It judges only the " +
-			"NetworkPolicies of the scan, so scan a whole application or cluster.",
+			"NetworkPolicies of the scan, so scan a whole application or cluster. Its fix adds the namespace's " +
+			"default-deny ingress NetworkPolicy, which selects every pod.",
 		Remediation: "Add a NetworkPolicy whose podSelector selects the workload's pods and allows only the traffic it needs.",
 		References: []framework.Ref{
 			framework.CISRef("5.3.2"),
 			framework.NSARef("network-policies"),
 		},
 	},
+	Fixable: true,
 	Run: func(pass *rule.Pass) error {
 		pod, ok := pass.Object.PodTemplate()
 		if !ok || pod.Spec.HostNetwork || len(selectors.PoliciesFor(pass.Set, pass.Object)) > 0 {
 			return nil
 		}
-		pass.Reportf(pod.MetaPath.Field("labels"), nil, "no NetworkPolicy in namespace %q selects the pods of %s", pass.Object.Namespace(), pass.Object.Ref())
+		pass.Reportf(pod.MetaPath.Field("labels"), defaultDenyFix(pass.Object.Namespace(), pass.Object.RawNamespace, networkingv1.PolicyTypeIngress), "no NetworkPolicy in namespace %q selects the pods of %s", pass.Object.Namespace(), pass.Object.Ref())
 		return nil
 	},
 }

@@ -25,8 +25,10 @@ var AppArmorProfile = &rule.Rule{
 			framework.MITRERef("T1611"),
 		},
 	},
+	Fixable: true,
 	Run: check{
-		id: "appArmorProfile",
+		fix: fixAppArmor,
+		id:  "appArmorProfile",
 		podField: func(pod object.PodTemplate) object.Path {
 			return podSC(pod).Field("appArmorProfile").Field("type")
 		},

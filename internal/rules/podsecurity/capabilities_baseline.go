@@ -25,7 +25,8 @@ var CapabilitiesBaseline = &rule.Rule{
 			framework.MITRERef("T1611"),
 		},
 	},
-	Run: check{id: "capabilities_baseline", containerField: capabilitiesAddField}.run,
+	Fixable: true,
+	Run:     check{id: "capabilities_baseline", containerField: capabilitiesAddField, fixWith: fixCapabilitiesBaseline}.run,
 }
 
 // capabilitiesAddField points at a container's added capabilities.

@@ -3,6 +3,7 @@ package podsecurity
 import (
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/pod-security-admission/policy"
 
 	"github.com/palisade-dev/palisade/internal/object"
@@ -29,6 +30,10 @@ type check struct {
 	// fix returns the patch that makes the pod pass the check, or nil where
 	// there is no sound remedy for this pod. Optional.
 	fix func(pod object.PodTemplate) *rule.Fix
+	// fixWith is fix for remedies that depend on the policy version:
+	// allowed runs the check on a changed copy of the pod spec, so that the
+	// fix removes exactly what the check forbids. Optional.
+	fixWith func(pod object.PodTemplate, allowed func(spec *corev1.PodSpec) bool) *rule.Fix
 }
 
 // run evaluates the check on the pod of any workload at the scan's level and
@@ -53,8 +58,11 @@ func (c check) run(pass *rule.Pass) error {
 	}
 	f := rule.Finding{Message: message(p, c.id, res)}
 	f.Path, f.Container = c.locate(admitted, fn)
-	if c.fix != nil {
+	switch {
+	case c.fix != nil:
 		f.Fix = c.fix(pod)
+	case c.fixWith != nil:
+		f.Fix = c.fixWith(pod, func(spec *corev1.PodSpec) bool { return fn(admitted.Meta, spec).Allowed })
 	}
 	pass.Report(f)
 	return nil

@@ -103,6 +103,45 @@ func TestFixes(t *testing.T) {
 			pod:  "{containers: [{name: a, securityContext: {runAsUser: 1000}}, {name: b}]}",
 			want: `[{"op":"add","path":"/spec/securityContext","value":{"runAsNonRoot":true}}]`, unsafe: true,
 		},
+		{
+			name: "non-baseline capabilities removed", rule: CapabilitiesBaseline, version: "v1.21",
+			pod: "{containers: [{name: a, securityContext: {capabilities: {add: [CHOWN, SYS_ADMIN]}}}, {name: b, securityContext: {capabilities: {add: [NET_ADMIN]}}}]}",
+			want: `[{"op":"add","path":"/spec/containers/0/securityContext/capabilities/add","value":["CHOWN"]},` +
+				`{"op":"remove","path":"/spec/containers/1/securityContext/capabilities/add"}]`,
+			unsafe: true,
+		},
+		{
+			name: "SELinux user, role and forbidden type removed", rule: SELinuxOptions,
+			pod: "{securityContext: {seLinuxOptions: {type: spc_t, level: s0}}, " +
+				"containers: [{name: a, securityContext: {seLinuxOptions: {user: system_u}}}, {name: b, securityContext: {seLinuxOptions: {type: container_t}}}]}",
+			want: `[{"op":"remove","path":"/spec/securityContext/seLinuxOptions/type"},` +
+				`{"op":"remove","path":"/spec/containers/0/securityContext/seLinuxOptions"}]`,
+			unsafe: true,
+		},
+		{
+			name: "runAsUser 0 removed", rule: RunAsUser,
+			pod:    "{securityContext: {runAsUser: 0}, containers: [{name: a, securityContext: {runAsUser: 0}}, {name: b, securityContext: {runAsUser: 5}}]}",
+			want:   `[{"op":"remove","path":"/spec/securityContext/runAsUser"},{"op":"remove","path":"/spec/containers/0/securityContext/runAsUser"}]`,
+			unsafe: true,
+		},
+		{
+			name: "unmasked procMount removed", rule: ProcMount, version: "v1.34",
+			pod:    "{containers: [{name: a, securityContext: {procMount: Unmasked}}, {name: b, securityContext: {procMount: Default}}]}",
+			want:   `[{"op":"remove","path":"/spec/containers/0/securityContext/procMount"}]`,
+			unsafe: true,
+		},
+		{
+			name: "unconfined AppArmor reset to RuntimeDefault", rule: AppArmorProfile,
+			pod:    "{securityContext: {appArmorProfile: {type: Unconfined}}, containers: [{name: a}]}",
+			want:   `[{"op":"add","path":"/spec/securityContext/appArmorProfile/type","value":"RuntimeDefault"}]`,
+			unsafe: true,
+		},
+		{
+			name: "HostProcess removed", rule: WindowsHostProcess,
+			pod:    "{os: {name: windows}, hostNetwork: true, securityContext: {windowsOptions: {hostProcess: true}}, containers: [{name: a}]}",
+			want:   `[{"op":"remove","path":"/spec/securityContext/windowsOptions/hostProcess"}]`,
+			unsafe: true,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

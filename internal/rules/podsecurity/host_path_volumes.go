@@ -23,5 +23,6 @@ var HostPathVolumes = &rule.Rule{
 			framework.MITRERef("T1611"),
 		},
 	},
-	Run: check{id: "hostPathVolumes", volumeField: "hostPath"}.run,
+	Fixable: true,
+	Run:     check{id: "hostPathVolumes", volumeField: "hostPath", fix: fixHostPathVolumes}.run,
 }

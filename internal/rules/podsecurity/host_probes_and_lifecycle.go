@@ -27,7 +27,8 @@ var HostProbesAndLifecycle = &rule.Rule{
 			framework.MITRERef("T1046"),
 		},
 	},
-	Run: check{id: "hostProbesAndHostLifecycle", containerField: handlerHostField}.run,
+	Fixable: true,
+	Run:     check{id: "hostProbesAndHostLifecycle", containerField: handlerHostField, fix: fixHandlerHosts}.run,
 }
 
 // handlerHostField points at the first host set in the container's probes

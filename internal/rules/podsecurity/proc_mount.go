@@ -25,7 +25,8 @@ var ProcMount = &rule.Rule{
 			framework.MITRERef("T1611"),
 		},
 	},
-	Run: check{id: "procMount", containerField: procMountField}.run,
+	Fixable: true,
+	Run:     check{id: "procMount", containerField: procMountField, fix: fixProcMount}.run,
 }
 
 // procMountField points at a container's securityContext.procMount.

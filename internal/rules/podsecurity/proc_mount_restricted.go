@@ -24,5 +24,6 @@ var ProcMountRestricted = &rule.Rule{
 			framework.MITRERef("T1611"),
 		},
 	},
-	Run: check{id: "procMount_restricted", containerField: procMountField}.run,
+	Fixable: true,
+	Run:     check{id: "procMount_restricted", containerField: procMountField, fix: fixProcMount}.run,
 }

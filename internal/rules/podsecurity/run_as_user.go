@@ -6,9 +6,9 @@ import (
 	"github.com/palisade-dev/palisade/internal/rule"
 )
 
-// RunAsUser runs the PSA restricted check "runAsUser". It has no fix: no
-// user ID is right for every image, and removing runAsUser: 0 only hands
-// the choice back to the image.
+// RunAsUser runs the PSA restricted check "runAsUser". No user ID is right
+// for every image, so its fix only removes runAsUser: 0, handing the choice
+// back to the image, and is unsafe.
 var RunAsUser = &rule.Rule{
 	Meta: rule.Meta{
 		ID:       "pss-run-as-user",
@@ -26,8 +26,10 @@ var RunAsUser = &rule.Rule{
 			framework.MITRERef("T1611"),
 		},
 	},
+	Fixable: true,
 	Run: check{
-		id: "runAsUser",
+		fix: fixRunAsUser,
+		id:  "runAsUser",
 		podField: func(pod object.PodTemplate) object.Path {
 			return podSC(pod).Field("runAsUser")
 		},

@@ -27,8 +27,10 @@ var SeccompProfileBaseline = &rule.Rule{
 			framework.MITRERef("T1611"),
 		},
 	},
+	Fixable: true,
 	Run: check{
-		id: "seccompProfile_baseline",
+		fix: fixSeccompBaseline,
+		id:  "seccompProfile_baseline",
 		podField: func(pod object.PodTemplate) object.Path {
 			return podSC(pod).Field("seccompProfile").Field("type")
 		},

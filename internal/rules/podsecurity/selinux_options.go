@@ -27,8 +27,10 @@ var SELinuxOptions = &rule.Rule{
 			framework.MITRERef("T1611"),
 		},
 	},
+	Fixable: true,
 	Run: check{
-		id: "seLinuxOptions",
+		fixWith: fixSELinux,
+		id:      "seLinuxOptions",
 		podField: func(pod object.PodTemplate) object.Path {
 			var opts *corev1.SELinuxOptions
 			if sc := pod.Spec.SecurityContext; sc != nil {

@@ -24,5 +24,6 @@ var Sysctls = &rule.Rule{
 			framework.MITRERef("T1611"),
 		},
 	},
-	Run: check{id: "sysctls"}.run,
+	Fixable: true,
+	Run:     check{id: "sysctls", fixWith: fixSysctls}.run,
 }

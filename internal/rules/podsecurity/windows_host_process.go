@@ -24,8 +24,10 @@ var WindowsHostProcess = &rule.Rule{
 			framework.MITRERef("T1611"),
 		},
 	},
+	Fixable: true,
 	Run: check{
-		id: "windowsHostProcess",
+		fix: fixWindowsHostProcess,
+		id:  "windowsHostProcess",
 		podField: func(pod object.PodTemplate) object.Path {
 			return podSC(pod).Field("windowsOptions").Field("hostProcess")
 		},

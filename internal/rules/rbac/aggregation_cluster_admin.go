@@ -35,22 +35,40 @@ var AggregationClusterAdmin = &rule.Rule{
 			framework.MITRERef("T1098"),
 		},
 	},
+	Fixable: true,
 	Run: func(pass *rule.Pass) error {
 		r, err := checkedRole(pass.Object)
 		if r == nil || r.aggregation == nil {
 			return err
 		}
 		base := object.Path("aggregationRule").Field("clusterRoleSelectors")
+		var bad []int
+		var texts []string
 		for i, sel := range r.aggregation.ClusterRoleSelectors {
 			s, err := metav1.LabelSelectorAsSelector(&sel)
 			if err != nil {
 				return fmt.Errorf("%s: %s: %w", pass.Object.Ref(), base.Index(i), err)
 			}
 			if s.Matches(clusterAdminLabels) {
-				pass.Reportf(base.Index(i), nil,
-					"%s aggregates cluster-admin: selector %q matches its labels, so the role grants every verb on every resource",
-					r, selectorText(s))
+				bad = append(bad, i)
+				texts = append(texts, selectorText(s))
 			}
+		}
+		for j, i := range bad {
+			// The API requires at least one selector: removing them all
+			// removes the aggregation.
+			remove := base.Index(i)
+			if len(bad) == len(r.aggregation.ClusterRoleSelectors) {
+				remove = object.Path("aggregationRule")
+			}
+			fix := &rule.Fix{
+				Patch:  []rule.PatchOp{rule.Remove(remove)},
+				Unsafe: true,
+				Note:   "the role stops aggregating the ClusterRoles this selector matched; give the roles to aggregate a label of their own and select it",
+			}
+			pass.Reportf(base.Index(i), fix,
+				"%s aggregates cluster-admin: selector %q matches its labels, so the role grants every verb on every resource",
+				r, texts[j])
 		}
 		return nil
 	},

@@ -30,10 +30,12 @@ var NodesProxy = &rule.Rule{
 			framework.MITRERef("T1611"),
 		},
 	},
+	Fixable: true,
 	Run: func(pass *rule.Pass) error {
 		grants, err := roleGrants(pass.Object, nodeProxyRequests)
 		for _, g := range grants {
-			pass.Reportf(g.path, nil, "%s grants %s, which reaches the kubelet API and every container of the node", g.role, g)
+			fix := removeResourcesFix(g, nodeProxyRequests, "holders of the role lose nodes/proxy; give monitoring agents nodes/metrics and nodes/stats instead")
+			pass.Reportf(g.path, fix, "%s grants %s, which reaches the kubelet API and every container of the node", g.role, g)
 		}
 		return err
 	},

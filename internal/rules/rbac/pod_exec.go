@@ -28,6 +28,7 @@ var PodExec = &rule.Rule{
 			framework.MITRERef("T1609"),
 		},
 	},
+	Fixable: true,
 	Run: func(pass *rule.Pass) error {
 		grants, err := roleGrants(pass.Object, execRequests)
 		for _, g := range grants {
@@ -35,7 +36,8 @@ var PodExec = &rule.Rule{
 			if !g.allowsVerb("create") {
 				sev, consequence = rule.Medium, ", enough to exec over WebSocket before Kubernetes v1.35"
 			}
-			pass.Report(rule.Finding{Path: g.path, Severity: sev, Message: fmt.Sprintf("%s grants %s%s", g.role, g, consequence)})
+			fix := removeResourcesFix(g, execRequests, "holders of the role can no longer exec into or attach to containers; debug through logs or an audited break-glass role")
+			pass.Report(rule.Finding{Path: g.path, Severity: sev, Fix: fix, Message: fmt.Sprintf("%s grants %s%s", g.role, g, consequence)})
 		}
 		return err
 	},

@@ -26,10 +26,12 @@ var ServiceAccountToken = &rule.Rule{
 			framework.MITRERef("T1078"),
 		},
 	},
+	Fixable: true,
 	Run: func(pass *rule.Pass) error {
 		grants, err := roleGrants(pass.Object, tokenRequests)
 		for _, g := range grants {
-			pass.Reportf(g.path, nil, "%s grants %s, which issues tokens for other ServiceAccounts", g.role, g)
+			fix := removeResourcesFix(g, tokenRequests, "holders of the role can no longer issue ServiceAccount tokens; limit the grant with resourceNames where they must")
+			pass.Reportf(g.path, fix, "%s grants %s, which issues tokens for other ServiceAccounts", g.role, g)
 		}
 		return err
 	},

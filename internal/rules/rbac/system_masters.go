@@ -25,6 +25,7 @@ var SystemMasters = &rule.Rule{
 			framework.MITRERef("T1078"),
 		},
 	},
+	Fixable: true,
 	Run: func(pass *rule.Pass) error {
 		b, err := bindingOf(pass.Object)
 		if b == nil || b.isDefaultClusterAdmin() {
@@ -32,7 +33,9 @@ var SystemMasters = &rule.Rule{
 		}
 		for i, s := range b.subjects {
 			if isSubject(s, groupKind, systemMasters) {
-				pass.Reportf(subjectPath(i), nil, "%s grants %s to %s, whose members bypass RBAC and cannot be revoked",
+				fix := removeSubject(i, s, "")
+				fix.Unsafe = false // the group is allowed everything before RBAC is asked: the binding grants it nothing
+				pass.Reportf(subjectPath(i), fix, "%s grants %s to %s, whose members bypass RBAC and cannot be revoked",
 					b, b.describeRoleRef(), describeSubject(s))
 			}
 		}

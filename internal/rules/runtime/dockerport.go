@@ -38,6 +38,7 @@ var DockerAPIPort = &rule.Rule{
 			framework.MITRERef("T1133"),
 		},
 	},
+	Fixable: true,
 	Run: func(pass *rule.Pass) error {
 		if svc, ok := pass.Object.Typed.(*corev1.Service); ok {
 			checkServicePorts(pass, svc)
@@ -52,9 +53,15 @@ var DockerAPIPort = &rule.Rule{
 				p := c.Path.Field("ports").Index(j)
 				switch {
 				case isDockerAPIPort(port.HostPort):
-					pass.Report(dockerAPIFinding(p.Field("hostPort"), c.Name, port.HostPort,
+					f := dockerAPIFinding(p.Field("hostPort"), c.Name, port.HostPort,
 						"%s publishes the Docker API on the node's port %d, %s (ports[%d].hostPort)",
-						rule.ContainerMessage(c), port.HostPort, transport(port.HostPort), j))
+						rule.ContainerMessage(c), port.HostPort, transport(port.HostPort), j)
+					f.Fix = &rule.Fix{
+						Patch:  []rule.PatchOp{rule.Remove(p.Field("hostPort"))},
+						Unsafe: true,
+						Note:   "clients that reach the Docker API on the node's address lose it; they should use a local socket instead",
+					}
+					pass.Report(f)
 				case isDockerAPIPort(port.ContainerPort):
 					pass.Report(dockerAPIFinding(p.Field("containerPort"), c.Name, port.ContainerPort,
 						"%s exposes the Docker API on port %d, %s (ports[%d].containerPort)",
@@ -70,18 +77,44 @@ var DockerAPIPort = &rule.Rule{
 // Docker API port. A named targetPort is left alone: the container port it
 // names is reported on the workload.
 func checkServicePorts(pass *rule.Pass, svc *corev1.Service) {
-	for i, port := range svc.Spec.Ports {
-		p := object.Path("spec").Field("ports").Index(i)
-		switch target := port.TargetPort; {
-		case isDockerAPIPort(port.Port):
-			pass.Report(dockerAPIFinding(p.Field("port"), "", port.Port,
-				"service port %d serves the Docker API, %s (ports[%d].port)", port.Port, transport(port.Port), i))
-		case target.Type == intstr.Int && isDockerAPIPort(target.IntVal):
-			pass.Report(dockerAPIFinding(p.Field("targetPort"), "", target.IntVal,
-				"service port %d forwards to the Docker API on port %d, %s (ports[%d].targetPort)",
-				port.Port, target.IntVal, transport(target.IntVal), i))
+	exposing := 0
+	for _, port := range svc.Spec.Ports {
+		if servesDockerAPI(port) {
+			exposing++
 		}
 	}
+	for i, port := range svc.Spec.Ports {
+		p := object.Path("spec").Field("ports").Index(i)
+		var f rule.Finding
+		switch target := port.TargetPort; {
+		case isDockerAPIPort(port.Port):
+			f = dockerAPIFinding(p.Field("port"), "", port.Port,
+				"service port %d serves the Docker API, %s (ports[%d].port)", port.Port, transport(port.Port), i)
+		case target.Type == intstr.Int && isDockerAPIPort(target.IntVal):
+			f = dockerAPIFinding(p.Field("targetPort"), "", target.IntVal,
+				"service port %d forwards to the Docker API on port %d, %s (ports[%d].targetPort)",
+				port.Port, target.IntVal, transport(target.IntVal), i)
+		default:
+			continue
+		}
+		// A Service needs a port: when every port leads to the Docker
+		// API, the remedy is to delete the Service, which is no field
+		// change.
+		if exposing < len(svc.Spec.Ports) {
+			f.Fix = &rule.Fix{
+				Patch:  []rule.PatchOp{{Op: "test", Path: p.Field("port").Pointer(), Value: port.Port}, rule.Remove(p)},
+				Unsafe: true,
+				Note:   "clients of this Service port lose the Docker API; they should use a local socket instead",
+			}
+		}
+		pass.Report(f)
+	}
+}
+
+// servesDockerAPI reports whether a Service port is, or forwards to, a
+// Docker API port.
+func servesDockerAPI(port corev1.ServicePort) bool {
+	return isDockerAPIPort(port.Port) || (port.TargetPort.Type == intstr.Int && isDockerAPIPort(port.TargetPort.IntVal))
 }
 
 func isDockerAPIPort(port int32) bool {

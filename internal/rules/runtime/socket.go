@@ -54,6 +54,7 @@ var ContainerRuntimeSocket = &rule.Rule{
 			framework.MITRERef("T1610"),
 		},
 	},
+	Fixable: true,
 	Run: func(pass *rule.Pass) error {
 		pod, ok := pass.Object.PodTemplate()
 		if !ok {
@@ -65,7 +66,7 @@ var ContainerRuntimeSocket = &rule.Rule{
 			}
 			if what := exposedSocket(v.HostPath.Path); what != "" {
 				p := pod.SpecPath.Field("volumes").Index(i).Field("hostPath").Field("path")
-				pass.Reportf(p, nil, "volume %q mounts %s (hostPath)", v.Name, what)
+				pass.Reportf(p, removeVolumeFix(pod, i), "volume %q mounts %s (hostPath)", v.Name, what)
 			}
 		}
 		return nil

@@ -10,6 +10,7 @@ import (
 	"github.com/palisade-dev/palisade/internal/framework"
 	"github.com/palisade-dev/palisade/internal/object"
 	"github.com/palisade-dev/palisade/internal/rule"
+	"github.com/palisade-dev/palisade/internal/secretscan"
 )
 
 // SecretInConfigMap reports credentials stored in ConfigMaps.
@@ -52,7 +53,7 @@ var SecretInConfigMap = &rule.Rule{
 
 // reportEntry reports the credentials in one ConfigMap entry at its key.
 func reportEntry(pass *rule.Pass, name string, path object.Path, key, value string) {
-	if creds := scan(key, value); len(creds) > 0 {
+	if creds := secretscan.Scan(key, value); len(creds) > 0 {
 		pass.Reportf(path, nil, "ConfigMap %q %s holds %s", name, path, summarise(creds, value))
 	}
 }

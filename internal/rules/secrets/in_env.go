@@ -3,6 +3,7 @@ package secrets
 import (
 	"github.com/palisade-dev/palisade/internal/framework"
 	"github.com/palisade-dev/palisade/internal/rule"
+	"github.com/palisade-dev/palisade/internal/secretscan"
 )
 
 // SecretInEnv reports credentials written as literal environment variable
@@ -37,7 +38,7 @@ var SecretInEnv = &rule.Rule{
 				if env.ValueFrom != nil || env.Value == "" {
 					continue
 				}
-				if creds := scan(env.Name, env.Value); len(creds) > 0 {
+				if creds := secretscan.Scan(env.Name, env.Value); len(creds) > 0 {
 					pass.ReportContainer(c, c.Path.Field("env").Index(i).Field("value"), nil,
 						"%s env %s holds %s", rule.ContainerMessage(c), env.Name, summarise(creds, env.Value))
 				}

@@ -25,6 +25,7 @@ var AuthorizationPolicyAllowAll = &rule.Rule{
 			framework.MITRERef("T1210"),
 		},
 	},
+	Fixable: true,
 	Run: func(pass *rule.Pass) error {
 		if !isIstioSecurity(pass.Object, "AuthorizationPolicy") {
 			return nil
@@ -51,7 +52,13 @@ var AuthorizationPolicyAllowAll = &rule.Rule{
 				return err
 			}
 			if unconditional {
-				pass.Reportf(rulesPath.Index(i), nil, "rule %d of %s has no from, to or when and allows every request (spec.rules[%d])", i, pass.Object.Ref(), i)
+				fix := &rule.Fix{
+					Patch:  []rule.PatchOp{{Op: "test", Path: rulesPath.Index(i).Pointer(), Value: r}, rule.Remove(rulesPath.Index(i))},
+					Unsafe: true,
+					Note: "requests this rule let through are refused unless another rule or policy allows them; " +
+						"write rules that name the sources and operations to admit",
+				}
+				pass.Reportf(rulesPath.Index(i), fix, "rule %d of %s has no from, to or when and allows every request (spec.rules[%d])", i, pass.Object.Ref(), i)
 			}
 		}
 		return nil

@@ -3,6 +3,7 @@ package workload
 import (
 	"github.com/palisade-dev/palisade/internal/framework"
 	"github.com/palisade-dev/palisade/internal/rule"
+	"github.com/palisade-dev/palisade/internal/rules/internal/hostpath"
 )
 
 // HostPathVolume reports every hostPath volume.
@@ -24,6 +25,7 @@ var HostPathVolume = &rule.Rule{
 			framework.MITRERef("T1611"),
 		},
 	},
+	Fixable: true,
 	Run: func(pass *rule.Pass) error {
 		pod, ok := pass.Object.PodTemplate()
 		if !ok {
@@ -34,7 +36,8 @@ var HostPathVolume = &rule.Rule{
 				continue
 			}
 			p := pod.SpecPath.Field("volumes").Index(i).Field("hostPath").Field("path")
-			pass.Reportf(p, nil, "volume %q exposes host path %q to the pod (hostPath)", v.Name, v.HostPath.Path)
+			fix := hostpath.EmptyDirFix(pod.SpecPath.Field("volumes").Index(i))
+			pass.Reportf(p, fix, "volume %q exposes host path %q to the pod (hostPath)", v.Name, v.HostPath.Path)
 		}
 		return nil
 	},

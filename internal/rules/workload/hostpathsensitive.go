@@ -43,6 +43,7 @@ var HostPathSensitive = &rule.Rule{
 			Default: sensitiveHostPaths,
 		}},
 	},
+	Fixable: true,
 	Run: func(pass *rule.Pass) error {
 		pod, ok := pass.Object.PodTemplate()
 		if !ok {
@@ -55,7 +56,8 @@ var HostPathSensitive = &rule.Rule{
 			}
 			if why := sensitiveReason(v.HostPath.Path, sensitive); why != "" {
 				p := pod.SpecPath.Field("volumes").Index(i).Field("hostPath").Field("path")
-				pass.Reportf(p, nil, "volume %q mounts %s (hostPath)", v.Name, why)
+				fix := hostpath.EmptyDirFix(pod.SpecPath.Field("volumes").Index(i))
+				pass.Reportf(p, fix, "volume %q mounts %s (hostPath)", v.Name, why)
 			}
 		}
 		return nil

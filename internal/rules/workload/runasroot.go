@@ -25,6 +25,7 @@ var RunAsRoot = &rule.Rule{
 			framework.MITRERef("T1611"),
 		},
 	},
+	Fixable: true,
 	Run: func(pass *rule.Pass) error {
 		pod, ok := pass.Object.PodTemplate()
 		if !ok || userNamespaced(pod) {
@@ -32,7 +33,13 @@ var RunAsRoot = &rule.Rule{
 		}
 		for _, c := range pod.Containers() {
 			if uid := runAsUser(pod, c); uid.Value != nil && *uid.Value == 0 {
-				pass.ReportContainer(c, uid.Path, nil, "%s runs as root (%s=0)", rule.ContainerMessage(c), uid.Field)
+				fix := &rule.Fix{
+					Patch:  []rule.PatchOp{rule.Remove(uid.Path)},
+					Unsafe: true,
+					Note: "the container runs as its image's user, which may still be root and may not own the files " +
+						"the container uses; set runAsUser to a non-zero UID the image supports",
+				}
+				pass.ReportContainer(c, uid.Path, fix, "%s runs as root (%s=0)", rule.ContainerMessage(c), uid.Field)
 			}
 		}
 		return nil

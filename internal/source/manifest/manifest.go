@@ -35,6 +35,10 @@ type Options struct {
 	Workers int
 	// Stdin is read for the path "-"; nil means os.Stdin.
 	Stdin io.Reader
+	// Claim, when set, is called with each directory found while walking
+	// (a directory named in paths included). A directory it claims belongs
+	// to another source, such as a Helm chart, and is not walked.
+	Claim func(dir string) bool
 }
 
 // Input is everything loaded.
@@ -51,8 +55,42 @@ type Input struct {
 var Extensions = []string{".yaml", ".yml", ".json"}
 
 // Load reads every path: files, directories (recursively, following
-// symlinks without looping) and "-" for standard input.
+// symlinks without looping) and "-" for standard input. Walking a directory
+// reads the files with one of Extensions and skips hidden directories,
+// node_modules and vendor; a file named explicitly is read whatever its
+// name. Only regular files are read: named pipes and devices are reported,
+// never opened. Objects and errors come in the order of paths and of the
+// sorted directory entries, whatever the parallelism.
 func Load(paths []string, opts Options) *Input {
+	files, errs := Files(paths, opts)
+	in := LoadFiles(files, opts)
+	in.Errors = append(errs, in.Errors...)
+	return in
+}
+
+// Files returns the files Load reads for paths, in order, and the problems
+// found while walking directories. A file or directory reached more than
+// once (named twice, or through symlinks or hard links) is listed once,
+// where it is first reached.
+func Files(paths []string, opts Options) ([]string, []*object.InputError) {
+	w := walker{visited: map[fileID]bool{}, stack: map[fileID]bool{}, claim: opts.Claim}
+	stdin := false
+	for _, p := range paths {
+		if p == "-" {
+			if !stdin {
+				w.files = append(w.files, p)
+			}
+			stdin = true
+			continue
+		}
+		w.walk(p, true)
+	}
+	return w.files, w.errs
+}
+
+// LoadFiles reads and decodes files, as listed by Files ("-" is standard
+// input).
+func LoadFiles(files []string, opts Options) *Input {
 	if opts.MaxFileSize <= 0 {
 		opts.MaxFileSize = DefaultMaxFileSize
 	}
@@ -60,17 +98,6 @@ func Load(paths []string, opts Options) *Input {
 		opts.Stdin = os.Stdin
 	}
 	in := &Input{}
-	var files []string
-	for _, p := range paths {
-		if p == "-" {
-			files = append(files, p)
-			continue
-		}
-		w := walker{visited: map[fileID]bool{}, stack: map[fileID]bool{}}
-		w.walk(p, true)
-		files = append(files, w.files...)
-		in.Errors = append(in.Errors, w.errs...)
-	}
 	in.Files = len(files)
 	results := make([]*object.Result, len(files))
 	workers := opts.Workers
@@ -80,6 +107,7 @@ func Load(paths []string, opts Options) *Input {
 		// decoding while others wait for the kernel.
 		workers = 4 * runtime.GOMAXPROCS(0)
 	}
+	workers = min(workers, len(files))
 	var wg sync.WaitGroup
 	next := make(chan int)
 	for range workers {
@@ -115,21 +143,33 @@ func loadFile(name string, opts Options) *object.Result {
 // readFile reads at most MaxFileSize bytes and rejects binary content. For
 // regular files it sizes the buffer from Stat, so a file costs one read
 // call plus the one that sees EOF.
+//
+// Only regular files are opened: opening a named pipe blocks until a
+// writer comes, and reading a device may never end. The mode is checked
+// before opening, and again on the open file (opened without blocking) in
+// case the name was replaced in between.
 func readFile(name string, opts Options) ([]byte, error) {
-	var r io.Reader = opts.Stdin
+	r := opts.Stdin
 	size := int64(0)
 	if name != "-" {
-		f, err := os.Open(name)
+		fi, err := os.Stat(name)
 		if err != nil {
 			return nil, describe(err)
 		}
-		defer f.Close()
-		fi, err := f.Stat()
+		if err := regular(fi); err != nil {
+			return nil, err
+		}
+		f, err := os.OpenFile(name, os.O_RDONLY|openFlags, 0)
 		if err != nil {
 			return nil, describe(err)
 		}
-		if !fi.Mode().IsRegular() {
-			return nil, fmt.Errorf("not a regular file")
+		defer func() { _ = f.Close() }() // read only: nothing to flush
+		fi, err = f.Stat()
+		if err != nil {
+			return nil, describe(err)
+		}
+		if err := regular(fi); err != nil {
+			return nil, err
 		}
 		if fi.Size() > opts.MaxFileSize {
 			return nil, fmt.Errorf("file is %d bytes, larger than the %d byte limit", fi.Size(), opts.MaxFileSize)
@@ -143,10 +183,30 @@ func readFile(name string, opts Options) ([]byte, error) {
 	if int64(len(data)) > opts.MaxFileSize {
 		return nil, fmt.Errorf("input is larger than the %d byte limit", opts.MaxFileSize)
 	}
-	if bytes.IndexByte(data[:min(len(data), 8000)], 0) >= 0 {
+	// UTF-16 text is full of NUL bytes; object.Decode transcodes it.
+	utf16 := len(data) >= 2 && (data[0] == 0xff && data[1] == 0xfe || data[0] == 0xfe && data[1] == 0xff)
+	if !utf16 && bytes.IndexByte(data[:min(len(data), 8000)], 0) >= 0 {
 		return nil, fmt.Errorf("binary file (contains NUL bytes)")
 	}
 	return data, nil
+}
+
+// regular returns an error for anything but a regular file.
+func regular(fi fs.FileInfo) error {
+	m := fi.Mode()
+	switch {
+	case m.IsRegular():
+		return nil
+	case m.IsDir():
+		return fmt.Errorf("is a directory")
+	case m&fs.ModeNamedPipe != 0:
+		return fmt.Errorf("not a regular file (named pipe)")
+	case m&fs.ModeSocket != 0:
+		return fmt.Errorf("not a regular file (socket)")
+	case m&fs.ModeDevice != 0:
+		return fmt.Errorf("not a regular file (device)")
+	}
+	return fmt.Errorf("not a regular file")
 }
 
 // readAll reads r to EOF into a buffer that starts with room for sizeHint
@@ -181,33 +241,49 @@ func describe(err error) error {
 
 type fileID struct{ dev, ino uint64 }
 
-// walker collects the files under a path. visited holds the directories
-// already entered (by device and inode) and stack those on the current
-// descent: a directory on the stack is a symlink loop (an error), one merely
-// visited is a second link to the same tree (skipped, so its objects are not
-// reported twice).
+// walker collects the files under paths. visited holds the directories
+// entered and the files listed (by device and inode), and stack the
+// directories on the current descent: a directory on the stack is a symlink
+// loop (an error), one merely visited is a second link to the same tree
+// (skipped, so its objects are not reported twice).
 type walker struct {
 	visited map[fileID]bool
 	stack   map[fileID]bool
+	dirs    []fs.FileInfo // the descent, where files have no identity
 	files   []string
 	errs    []*object.InputError
+	claim   func(dir string) bool
 }
 
 func (w *walker) walk(p string, explicit bool) {
 	fi, err := os.Stat(p) // follows symlinks
 	if err != nil {
-		if explicit || !isBrokenLink(p) {
-			w.errs = append(w.errs, &object.InputError{File: p, Msg: describe(err).Error()})
-		} else {
-			w.errs = append(w.errs, &object.InputError{File: p, Msg: "broken symlink: " + describe(err).Error()})
+		msg := describe(err).Error()
+		if !errors.Is(err, syscall.ELOOP) && isBrokenLink(p) {
+			msg = "broken symlink: " + msg
 		}
+		w.errs = append(w.errs, &object.InputError{File: p, Msg: msg})
 		return
 	}
 	if !fi.IsDir() {
-		if explicit || hasManifestExt(p) {
-			w.files = append(w.files, p)
+		if !explicit && !hasManifestExt(p) {
+			return
 		}
+		if id, ok := idOf(fi); ok {
+			if w.visited[id] {
+				return
+			}
+			w.visited[id] = true
+		}
+		if err := regular(fi); err != nil {
+			w.errs = append(w.errs, &object.InputError{File: p, Msg: err.Error()})
+			return
+		}
+		w.files = append(w.files, p)
 		return
+	}
+	if name := filepath.Base(p); !explicit && (strings.HasPrefix(name, ".") || name == "node_modules" || name == "vendor") {
+		return // also when reached through a symlink
 	}
 	if id, ok := idOf(fi); ok {
 		if w.stack[id] {
@@ -219,6 +295,20 @@ func (w *walker) walk(p string, explicit bool) {
 		}
 		w.visited[id], w.stack[id] = true, true
 		defer delete(w.stack, id)
+	} else {
+		// No device and inode on this platform: compare with the
+		// directories on the current descent instead.
+		for _, d := range w.dirs {
+			if os.SameFile(d, fi) {
+				w.errs = append(w.errs, &object.InputError{File: p, Msg: "symlink loop: links back to a directory being scanned"})
+				return
+			}
+		}
+		w.dirs = append(w.dirs, fi)
+		defer func() { w.dirs = w.dirs[:len(w.dirs)-1] }()
+	}
+	if w.claim != nil && w.claim(p) {
+		return
 	}
 	entries, err := os.ReadDir(p)
 	if err != nil {
@@ -226,11 +316,7 @@ func (w *walker) walk(p string, explicit bool) {
 		return
 	}
 	for _, e := range entries {
-		name := e.Name()
-		if e.IsDir() && (strings.HasPrefix(name, ".") || name == "node_modules" || name == "vendor") {
-			continue
-		}
-		w.walk(filepath.Join(p, name), false)
+		w.walk(filepath.Join(p, e.Name()), false)
 	}
 }
 
@@ -241,12 +327,4 @@ func isBrokenLink(p string) bool {
 
 func hasManifestExt(p string) bool {
 	return slices.Contains(Extensions, strings.ToLower(filepath.Ext(p)))
-}
-
-func idOf(fi fs.FileInfo) (fileID, bool) {
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	if !ok {
-		return fileID{}, false
-	}
-	return fileID{dev: uint64(st.Dev), ino: st.Ino}, true //nolint:unconvert // Dev is int32 on some platforms
 }

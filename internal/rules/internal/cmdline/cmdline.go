@@ -211,6 +211,9 @@ func shellScript(toks []token) (token, bool) {
 // Words are split at white space; quoting is not interpreted beyond
 // removing quotes around flag values.
 func locateInScript(script token) (location, bool) {
+	if !mentionsComponent(script.text) {
+		return location{}, false // the common case: an ordinary app's script
+	}
 	var words []token
 	for _, w := range strings.Fields(script.text) {
 		words = append(words, token{text: w, path: script.path, script: true})
@@ -228,6 +231,17 @@ func locateInScript(script token) (location, bool) {
 		}
 	}
 	return location{}, false
+}
+
+// mentionsComponent is a cheap filter run before a script is split into
+// words: every binary and hyperkube subcommand name contains one of these.
+func mentionsComponent(script string) bool {
+	for _, name := range []string{"apiserver", "controller-manager", "scheduler", "etcd", "kubelet"} {
+		if strings.Contains(script, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // startsCommand reports whether the shell word prev ends a command or is a

@@ -71,9 +71,10 @@ func WorkloadsMatching(set *object.Set, ns string, selector map[string]string) [
 		}
 	}
 	var out []*object.Object
+	sel := labels.SelectorFromValidatedSet(selector)
 	for _, w := range candidates {
 		pod, _ := w.PodTemplate()
-		if labels.SelectorFromValidatedSet(selector).Matches(labels.Set(pod.Meta.Labels)) {
+		if sel.Matches(labels.Set(pod.Meta.Labels)) {
 			out = append(out, w)
 		}
 	}

@@ -1,0 +1,3 @@
+{{- define "app.name" -}}
+{{ .Release.Name }}-{{ .Chart.Name }}
+{{- end }}

@@ -17,6 +17,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/kubernetes"
 
@@ -45,13 +46,19 @@ var populate struct {
 // namespaces, 1,000 Deployments, 500 Services and 400 RBAC objects, and
 // reports its wall time and peak RSS (the targets are 5 s and 300 MB). The
 // pods are created directly and stay Pending: nothing schedules them.
+// By default each pod belongs to a ReplicaSet of a Deployment (1,000
+// ReplicaSets more), as in a real cluster: every pod is listed, and
+// checked through its Deployment. PALISADE_BENCH_PODS=standalone creates
+// them without owners instead, so that each of the 10,000 is checked (about
+// 250,000 findings): the worst case.
 //
 //	go test ./bench -run '^$' -bench ClusterScan -benchtime 3x
+//	PALISADE_BENCH_PODS=standalone go test ./bench -run '^$' -bench ClusterScan -benchtime 3x
 func BenchmarkClusterScan(b *testing.B) {
 	srv := apiserver.Shared(b)
 	populate.once.Do(func() {
 		start := time.Now()
-		populate.err = populateCluster(srv)
+		populate.err = populateCluster(srv, os.Getenv("PALISADE_BENCH_PODS") != "standalone")
 		populate.took = time.Since(start)
 	})
 	if populate.err != nil {
@@ -65,6 +72,34 @@ func BenchmarkClusterScan(b *testing.B) {
 		b.Fatalf("go build: %v\n%s", err, out)
 	}
 	kubeconfig := srv.Kubeconfig(b, apiserver.Admin)
+	// The floor: the API server listing the pods as protobuf, in pages of
+	// 500, to a client that only decodes them. It shows how busy the
+	// machine is.
+	b.Run("list-pods-protobuf", func(b *testing.B) {
+		cfg := srv.Config(apiserver.Admin)
+		cfg.ContentType = "application/vnd.kubernetes.protobuf"
+		cfg.AcceptContentTypes = cfg.ContentType
+		cs, err := kubernetes.NewForConfig(cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for range b.N {
+			n, cont := 0, ""
+			for {
+				l, err := cs.CoreV1().Pods("").List(context.Background(), metav1.ListOptions{Limit: 500, Continue: cont})
+				if err != nil {
+					b.Fatal(err)
+				}
+				n += len(l.Items)
+				if cont = l.Continue; cont == "" {
+					break
+				}
+			}
+			if n < benchPods {
+				b.Fatalf("listed %d pods", n)
+			}
+		}
+	})
 	for _, format := range []string{"text", "json"} {
 		b.Run(format, func(b *testing.B) {
 			var maxRSS int64
@@ -91,9 +126,16 @@ func BenchmarkClusterScan(b *testing.B) {
 	}
 }
 
+func controllerRef(apiVersion, kind, name string, uid types.UID) metav1.OwnerReference {
+	t := true
+	return metav1.OwnerReference{APIVersion: apiVersion, Kind: kind, Name: name, UID: uid, Controller: &t}
+}
+
 // populateCluster creates the benchmark's objects with 32 concurrent
-// clients.
-func populateCluster(srv *apiserver.Server) error {
+// clients. With owned set, every pod belongs to a ReplicaSet of one of the
+// Deployments (ten each), as in a real cluster; otherwise the pods stand
+// alone, and each is checked on its own.
+func populateCluster(srv *apiserver.Server, owned bool) error {
 	cfg := srv.Config(apiserver.Admin)
 	cfg.ContentType = "application/vnd.kubernetes.protobuf"
 	cs, err := kubernetes.NewForConfig(cfg)
@@ -130,6 +172,9 @@ func populateCluster(srv *apiserver.Server) error {
 		}()
 	}
 	for i := range benchPods {
+		if owned {
+			break // created with their Deployments below
+		}
 		ns, app := namespaces[i%benchNamespaces], fmt.Sprintf("app-%d", i%(benchDeployments/benchNamespaces))
 		jobs <- func() error {
 			pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("pod-%05d", i), Labels: map[string]string{"app": app, "tier": "web"}}, Spec: podSpec(i)}
@@ -147,8 +192,30 @@ func populateCluster(srv *apiserver.Server) error {
 					Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": app, "tier": "web"}}, Spec: podSpec(i)},
 				},
 			}
-			_, err := cs.AppsV1().Deployments(ns).Create(ctx, d, metav1.CreateOptions{})
-			return err
+			created, err := cs.AppsV1().Deployments(ns).Create(ctx, d, metav1.CreateOptions{})
+			if err != nil || !owned {
+				return err
+			}
+			// What the controllers would have made: a ReplicaSet owned by
+			// the Deployment, and its pods.
+			rs := &appsv1.ReplicaSet{
+				ObjectMeta: metav1.ObjectMeta{Name: app + "-7d9f", Labels: d.Labels, OwnerReferences: []metav1.OwnerReference{controllerRef("apps/v1", "Deployment", app, created.UID)}},
+				Spec:       appsv1.ReplicaSetSpec{Selector: d.Spec.Selector, Template: d.Spec.Template},
+			}
+			rsCreated, err := cs.AppsV1().ReplicaSets(ns).Create(ctx, rs, metav1.CreateOptions{})
+			if err != nil {
+				return err
+			}
+			for p := range benchPods / benchDeployments {
+				pod := &corev1.Pod{
+					ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("%s-7d9f-%d", app, p), Labels: d.Spec.Template.Labels, OwnerReferences: []metav1.OwnerReference{controllerRef("apps/v1", "ReplicaSet", rs.Name, rsCreated.UID)}},
+					Spec:       podSpec(i),
+				}
+				if _, err := cs.CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+					return err
+				}
+			}
+			return nil
 		}
 	}
 	for i := range benchServices {

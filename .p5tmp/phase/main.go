@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"time"
 
 	"k8s.io/client-go/tools/clientcmd"
@@ -39,5 +40,11 @@ func main() {
 		t2 := time.Now()
 		runtime.ReadMemStats(&ms)
 		fmt.Printf("engine: %v, %d findings, heap %d MB\n", t2.Sub(t1), len(r.Findings), ms.HeapAlloc>>20)
+		runtime.GC()
+		f, _ := os.Create(fmt.Sprintf("/tmp/p5-heap%d.prof", i))
+		pprof.WriteHeapProfile(f)
+		f.Close()
+		runtime.KeepAlive(r)
+		runtime.KeepAlive(set)
 	}
 }

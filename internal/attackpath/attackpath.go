@@ -185,7 +185,7 @@ type Route struct {
 // Build computes the graph of set.
 func Build(set *object.Set, in Inputs) *Graph {
 	b := &builder{
-		set: set, in: in, rbac: rbac.For(set),
+		set: set, in: in, rbac: rbac.For(set), byAccount: map[[2]string][]rbac.Finding{},
 		g:    &Graph{nodes: map[string]*Node{}, edges: map[[2]string]*Edge{}, byObj: map[*object.Object][]*Path{}},
 		done: map[string]bool{},
 	}
@@ -210,7 +210,10 @@ type builder struct {
 	set  *object.Set
 	in   Inputs
 	rbac *rbac.Index
-	g    *Graph
+	// byAccount caches the risks of each service account: many workloads
+	// share one.
+	byAccount map[[2]string][]rbac.Finding
+	g         *Graph
 	// done holds the keys of the paths found, so that two routes to the
 	// same workload (two Ingress rules) make one path.
 	done map[string]bool
@@ -367,8 +370,7 @@ func (b *builder) workload(steps []Step, w *object.Object, why string) {
 		Why:  whyToken,
 	}
 	steps = append(steps, id)
-	grants := b.rbac.Grants(rbac.ServiceAccountUser(w.Namespace(), sa))
-	risks := rbac.Assess(grants)
+	risks := b.risks(w.Namespace(), sa)
 	admin := false
 	for _, f := range risks {
 		if t, _ := b.permissionTarget(f); t != nil && t.ID == clusterAdminID {
@@ -390,6 +392,17 @@ func (b *builder) workload(steps []Step, w *object.Object, why string) {
 		}
 		b.add(append(slices.Clip(steps), perm), target, f.Risk.Why, sev)
 	}
+}
+
+// risks returns the dangerous permissions of a service account.
+func (b *builder) risks(ns, name string) []rbac.Finding {
+	k := [2]string{ns, name}
+	r, ok := b.byAccount[k]
+	if !ok {
+		r = rbac.Assess(b.rbac.Grants(rbac.ServiceAccountUser(ns, name)))
+		b.byAccount[k] = r
+	}
+	return r
 }
 
 // add records the path steps→target unless an equal one exists.

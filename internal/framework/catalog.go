@@ -85,7 +85,7 @@ var cisSections = map[string]string{
 
 // nsaSections are the sections of the NSA-CISA Kubernetes Hardening Guide
 // (version 1.2, August 2022), keyed by a short stable slug.
-var nsaSections = map[string]string{
+var nsaSections = map[string]string{ //nolint:gosec // G101: section titles that mention secrets, not credentials
 	"non-root-containers":      "Kubernetes Pod security: Non-root containers and rootless container engines",
 	"immutable-filesystems":    "Kubernetes Pod security: Immutable container file systems",
 	"secure-images":            "Kubernetes Pod security: Building secure container images",

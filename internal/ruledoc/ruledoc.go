@@ -80,16 +80,23 @@ func Markdown(w io.Writer, rules []*rule.Rule) error {
 
 // Table renders the catalog as an aligned table for terminals.
 func Table(w io.Writer, rules []*rule.Rule) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSEVERITY\tCATEGORY\tFIX\tDEFAULT\tTITLE")
+	// The table is laid out in memory (writes to a strings.Builder cannot
+	// fail), then written once.
+	var b strings.Builder
+	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSEVERITY\tCATEGORY\tFIX\tDEFAULT\tTITLE") //nolint:errcheck // the tabwriter only buffers; Flush reports errors
 	for _, r := range rules {
 		def := "on"
 		if r.DefaultOff {
 			def = "off"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Severity, r.Category, yesNo(r.Fixable), def, r.Title)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Severity, r.Category, yesNo(r.Fixable), def, r.Title) //nolint:errcheck // as above
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
 }
 
 // Explain renders one rule in full for a terminal.

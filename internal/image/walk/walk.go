@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"runtime"
+	"sort"
 	"strings"
 	"sync"
 
@@ -154,20 +155,30 @@ type LayerResult[R any] struct {
 func Walk[R any](ctx context.Context, layers []source.Layer, opts Options, newAnalyzer func(source.Layer) Analyzer[R]) ([]*LayerResult[R], error) {
 	opts.defaults()
 	results := make([]*LayerResult[R], len(layers))
-	sem := make(chan struct{}, opts.Workers)
+	// Largest layers first: the walk takes as long as its longest
+	// worker, and starting the big layers early balances the workers.
+	order := make([]int, len(layers))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return layers[order[a]].Size > layers[order[b]].Size })
+	next := make(chan int, len(layers))
+	for _, i := range order {
+		next <- i
+	}
+	close(next)
 	var wg sync.WaitGroup
-	for i, l := range layers {
+	for range min(opts.Workers, len(layers)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				results[i] = &LayerResult[R]{Layer: l, Err: ctx.Err()}
-				return
+			for i := range next {
+				if ctx.Err() != nil {
+					results[i] = &LayerResult[R]{Layer: layers[i], Err: ctx.Err()}
+					continue
+				}
+				results[i] = walkCached(ctx, layers[i], opts, newAnalyzer)
 			}
-			defer func() { <-sem }()
-			results[i] = walkCached(ctx, l, opts, newAnalyzer)
 		}()
 	}
 	wg.Wait()

@@ -618,7 +618,7 @@ func fingerprint(f engine.Finding) string {
 		file = a.URI
 	}
 	for _, s := range []string{f.RuleID, file, f.Object.Group(), f.Object.Kind, f.Object.RawNamespace, f.Object.Name, f.Container, string(f.Path)} {
-		fmt.Fprintf(h, "%d:%s;", len(s), s)
+		fmt.Fprintf(h, "%d:%s;", len(s), s) //nolint:errcheck // hash.Hash writes never fail
 	}
 	return hex.EncodeToString(h.Sum(nil)[:16])
 }

@@ -117,7 +117,8 @@ func parseReference(s string) (reference, error) {
 // name without tag or digest. Names without a registry belong to Docker Hub.
 func splitDomain(name string) (domain, path string) {
 	first, rest, ok := strings.Cut(name, "/")
-	if !ok || !(strings.ContainsAny(first, ".:") || first == "localhost" || strings.ToLower(first) != first) {
+	isHost := strings.ContainsAny(first, ".:") || first == "localhost" || strings.ToLower(first) != first
+	if !ok || !isHost {
 		return dockerHub, name
 	}
 	return first, rest

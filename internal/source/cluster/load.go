@@ -181,17 +181,20 @@ func (l *loader) listAll(ctx context.Context, rs []Resource) error {
 	}
 	var jobs []job
 	for _, r := range rs {
-		if r.Namespaced && len(l.opts.Namespaces) > 0 {
+		switch {
+		case r.Namespaced && len(l.opts.Namespaces) > 0:
 			for _, ns := range l.opts.Namespaces {
 				jobs = append(jobs, job{r, ns})
 			}
-			continue
+		case r.Resource == "pods" && len(l.namespaceNames()) > 0:
+			// Pods are most of a cluster: lists per namespace, a few at
+			// a time, keep the server encoding while Palisade decodes.
+			for _, ns := range l.namespaceNames() {
+				jobs = append(jobs, job{r, ns})
+			}
+		default:
+			jobs = append(jobs, job{r, ""})
 		}
-		if !r.Namespaced && len(l.opts.Namespaces) > 0 && r.Resource == "namespaces" {
-			jobs = append(jobs, job{r, ""}) // the Namespace objects are filtered below
-			continue
-		}
-		jobs = append(jobs, job{r, ""})
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -219,6 +222,18 @@ func (l *loader) listAll(ctx context.Context, rs []Resource) error {
 	}
 	wg.Wait()
 	return firstErr
+}
+
+func (l *loader) namespaceNames() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []string
+	for _, o := range l.objs {
+		if o.Kind == "Namespace" {
+			out = append(out, o.Name)
+		}
+	}
+	return out
 }
 
 // list reads one resource in one namespace ("" for all) page by page,
@@ -299,8 +314,9 @@ func (l *loader) list(ctx context.Context, r Resource, ns string) error {
 }
 
 // convert turns one listed item into an object, or nil for a Namespace
-// outside the requested ones. It drops managedFields, which no check reads
-// and which are often the largest part of an object.
+// outside the requested ones. It drops managedFields and the status of
+// pods, which no check reads and which are often the largest part of an
+// object.
 func (l *loader) convert(r Resource, it runtime.Object) (*object.Object, error) {
 	m, ok := it.(metav1.Object)
 	if !ok {
@@ -310,6 +326,9 @@ func (l *loader) convert(r Resource, it runtime.Object) (*object.Object, error) 
 		return nil, nil
 	}
 	m.SetManagedFields(nil)
+	if p, ok := it.(*corev1.Pod); ok {
+		p.Status = corev1.PodStatus{} // what runs, not what is declared: no check reads it
+	}
 	return object.FromTyped(it, object.Source{File: l.sourceName(r.Kind, m.GetNamespace(), m.GetName())})
 }
 

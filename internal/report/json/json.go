@@ -5,7 +5,10 @@
 package json
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 
 	"github.com/palisade-dev/palisade/internal/engine"
@@ -146,54 +149,18 @@ type Skipped struct {
 
 // Build converts a report into its JSON document.
 func Build(r *report.Report) *Document {
-	sum := r.Summarize()
 	d := &Document{
 		SchemaVersion: SchemaVersion,
 		Tool:          Tool{Name: r.Tool.Name, Version: r.Tool.Version},
-		Summary: Summary{
-			Files: r.Files, Objects: len(r.Objects), Findings: map[string]int{},
-			Suppressed: sum.Suppressed, Failing: sum.Failing, FailOn: r.FailOn.String(), ExitCode: r.ExitCode(),
-		},
-		Findings:    []Finding{},
-		InputErrors: []Location{},
-		RuleErrors:  []RuleError{},
-		Notices:     []Location{},
-		Skipped:     []Skipped{},
-	}
-	for s := rule.Info; s <= rule.Critical; s++ {
-		d.Summary.Findings[s.String()] = sum.BySeverity[s]
+		Summary:       summaryOf(r),
+		Findings:      []Finding{},
+		InputErrors:   []Location{},
+		RuleErrors:    []RuleError{},
+		Notices:       []Location{},
+		Skipped:       []Skipped{},
 	}
 	for _, f := range r.Findings {
-		meta := r.Rule(f.RuleID)
-		jf := Finding{
-			RuleID: f.RuleID, Severity: f.Severity.String(), Message: f.Message,
-			Object: ref(f),
-			File:   f.File(), Line: f.Pos.Line, Column: f.Pos.Column,
-			Path: string(f.Path), Container: f.Container, Suppressed: f.Suppressed,
-			References: []framework.Ref{},
-		}
-		if meta != nil {
-			jf.Title, jf.Category, jf.Remediation = meta.Title, string(meta.Category), meta.Remediation
-			jf.References = append(jf.References, meta.References...)
-		}
-		if f.Fix != nil {
-			jf.Fix = &Fix{Patch: f.Fix.Patch, NewObject: f.Fix.NewObject, Unsafe: f.Fix.Unsafe, Note: f.Fix.Note}
-		}
-		if o := f.Origin; o != nil {
-			jf.Origin = &Origin{Generator: o.Generator, Approximate: o.Approximate, Note: o.Note}
-			if o.ValuesKey != "" {
-				jf.Origin.Values = &ValuesRef{Key: o.ValuesKey, File: o.ValuesFile, Line: o.ValuesLine}
-			}
-		}
-		for _, st := range f.Trace {
-			ts := TraceStep{Label: st.Label, Why: st.Why}
-			if o := st.Object; o != nil {
-				ts.Object = &ObjectRef{APIVersion: o.APIVersion, Kind: o.Kind, Namespace: o.RawNamespace, Name: o.Name}
-				ts.File = o.Source.File
-			}
-			jf.Trace = append(jf.Trace, ts)
-		}
-		d.Findings = append(d.Findings, jf)
+		d.Findings = append(d.Findings, finding(r, f))
 	}
 	for _, e := range r.InputErrors {
 		d.InputErrors = append(d.InputErrors, Location{File: e.File, Line: e.Line, Message: e.Msg})
@@ -219,8 +186,95 @@ func ref(f engine.Finding) ObjectRef {
 
 // Write renders r as indented JSON.
 func Write(w io.Writer, r *report.Report) error {
-	enc := json.NewEncoder(w)
+	findings := r.Findings
+	skel := *r
+	skel.Findings = nil
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(Build(r))
+	doc := Build(&skel)
+	doc.Summary = summaryOf(r) // counts over every finding
+	if err := enc.Encode(doc); err != nil {
+		return err
+	}
+	// Findings are encoded one at a time into the skeleton, so memory stays
+	// flat however many a scan has; the bytes equal encoding the whole
+	// document at once.
+	skeleton := bytes.Clone(buf.Bytes())
+	const marker = "\"findings\": []"
+	at := bytes.Index(skeleton, []byte(marker))
+	if at < 0 || bytes.Count(skeleton, []byte(marker)) != 1 {
+		return fmt.Errorf("json: cannot place findings in the document skeleton")
+	}
+	indent := string(skeleton[bytes.LastIndexByte(skeleton[:at], '\n')+1 : at])
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.Write(skeleton[:at])
+	if len(findings) == 0 {
+		bw.WriteString(marker)
+	} else {
+		bw.WriteString("\"findings\": [")
+		enc.SetIndent(indent+"  ", "  ")
+		for i, f := range findings {
+			buf.Reset()
+			if err := enc.Encode(finding(r, f)); err != nil {
+				return err
+			}
+			if i > 0 {
+				bw.WriteByte(',')
+			}
+			bw.WriteString("\n" + indent + "  ")
+			bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+		}
+		bw.WriteString("\n" + indent + "]")
+	}
+	bw.Write(skeleton[at+len(marker):])
+	return bw.Flush()
+}
+
+// summaryOf counts r's findings.
+func summaryOf(r *report.Report) Summary {
+	sum := r.Summarize()
+	out := Summary{
+		Files: r.Files, Objects: len(r.Objects), Findings: map[string]int{},
+		Suppressed: sum.Suppressed, Failing: sum.Failing, FailOn: r.FailOn.String(), ExitCode: r.ExitCode(),
+	}
+	for s := rule.Info; s <= rule.Critical; s++ {
+		out.Findings[s.String()] = sum.BySeverity[s]
+	}
+	return out
+}
+
+// finding converts one finding, with its rule's metadata inlined.
+func finding(r *report.Report, f engine.Finding) Finding {
+	meta := r.Rule(f.RuleID)
+	jf := Finding{
+		RuleID: f.RuleID, Severity: f.Severity.String(), Message: f.Message,
+		Object: ref(f),
+		File:   f.File(), Line: f.Pos.Line, Column: f.Pos.Column,
+		Path: string(f.Path), Container: f.Container, Suppressed: f.Suppressed,
+		References: []framework.Ref{},
+	}
+	if meta != nil {
+		jf.Title, jf.Category, jf.Remediation = meta.Title, string(meta.Category), meta.Remediation
+		jf.References = append(jf.References, meta.References...)
+	}
+	if f.Fix != nil {
+		jf.Fix = &Fix{Patch: f.Fix.Patch, NewObject: f.Fix.NewObject, Unsafe: f.Fix.Unsafe, Note: f.Fix.Note}
+	}
+	if o := f.Origin; o != nil {
+		jf.Origin = &Origin{Generator: o.Generator, Approximate: o.Approximate, Note: o.Note}
+		if o.ValuesKey != "" {
+			jf.Origin.Values = &ValuesRef{Key: o.ValuesKey, File: o.ValuesFile, Line: o.ValuesLine}
+		}
+	}
+	for _, st := range f.Trace {
+		ts := TraceStep{Label: st.Label, Why: st.Why}
+		if o := st.Object; o != nil {
+			ts.Object = &ObjectRef{APIVersion: o.APIVersion, Kind: o.Kind, Namespace: o.RawNamespace, Name: o.Name}
+			ts.File = o.Source.File
+		}
+		jf.Trace = append(jf.Trace, ts)
+	}
+	return jf
 }

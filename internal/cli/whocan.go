@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"text/tabwriter"
 
@@ -114,10 +115,14 @@ the names they allow.`,
 	return cmd
 }
 
-// looksLikePath tells a file argument from an object name: names have no
-// slashes or dots at the start and no file extension.
+// looksLikePath tells a file argument from an object name: standard
+// input, or something that exists on disk.
 func looksLikePath(s string) bool {
-	return s == "-" || strings.ContainsAny(s, "/\\") || strings.HasSuffix(s, ".yaml") || strings.HasSuffix(s, ".yml") || strings.HasSuffix(s, ".json") || s == "."
+	if s == "-" {
+		return true
+	}
+	_, err := os.Stat(s)
+	return err == nil
 }
 
 func subjectName(s rbacv1.Subject) string {

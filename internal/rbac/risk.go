@@ -195,6 +195,11 @@ func Assess(gs []Grant) []Finding {
 				}
 			}
 			slices.Sort(f.Names)
+			// Named objects only: one step less severe, except for
+			// impersonation, where one name (system:masters) is enough.
+			if r.ID != "impersonate" && f.Severity > rule.Low {
+				f.Severity--
+			}
 		}
 		out = append(out, f)
 	}

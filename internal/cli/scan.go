@@ -50,7 +50,7 @@ type scanFlags struct {
 func newScanCommand(e *env) *cobra.Command {
 	var f scanFlags
 	cmd := &cobra.Command{
-		Use:   "scan PATH... | -",
+		Use:   "scan PATH... | - | --cluster",
 		Short: "Scan manifests for security problems",
 		Long: `Scan Kubernetes manifests: files, directories (recursively: .yaml, .yml, .json), or - for standard input.
 
@@ -60,6 +60,13 @@ values, base or patch line to edit. --values, --set, --set-string, --set-file, -
 and --namespace apply to a chart named on the command line; charts found inside a directory
 use their own values.yaml. A kustomization that others in the tree build on is scanned
 through them, not on its own.
+
+--cluster reads a live cluster instead (kubeconfig, --context, --in-cluster): the context's
+namespace, the namespaces of -n, or everything with -A; -l reports only matching objects. It
+only lists, never writes; kinds it may not list are skipped with a notice. A pod owned by a
+controller is reported on its controller. See docs/cluster.md.
+
+--graph FILE writes the attack paths (rule attack-path) as Graphviz DOT or Mermaid.
 
 Outputs (-o, repeatable): text, json, sarif, junit; write one to a file with FORMAT=FILE,
 for example -o text -o sarif=results.sarif.
@@ -72,7 +79,9 @@ Exit codes:
   palisade scan --pss-level baseline -o sarif=palisade.sarif k8s/
   palisade scan charts/web -f charts/web/values-prod.yaml --set image.tag=1.4.2
   palisade scan deploy/overlays/prod
-  kubectl get deploy -A -o yaml | palisade scan -`,
+  kubectl get deploy -A -o yaml | palisade scan -
+  palisade scan --cluster -A -o sarif=cluster.sarif
+  palisade scan --cluster --context prod -n shop --graph paths.dot`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 && !f.cluster.cluster {
 				return usageError{fmt.Errorf("scan needs at least one path (or - for standard input), or --cluster")}

@@ -197,7 +197,23 @@ type result struct {
 	PartialFingerprints map[string]string `json:"partialFingerprints"`
 	Suppressions        []suppression     `json:"suppressions"`
 	RelatedLocations    []relatedLocation `json:"relatedLocations,omitempty"`
-	Properties          resultProperties  `json:"properties"`
+	// CodeFlows carry the hops of a finding that spans objects (an
+	// attack path), in order.
+	CodeFlows  []codeFlow       `json:"codeFlows,omitempty"`
+	Properties resultProperties `json:"properties"`
+}
+
+type codeFlow struct {
+	Message     message      `json:"message"`
+	ThreadFlows []threadFlow `json:"threadFlows"`
+}
+
+type threadFlow struct {
+	Locations []threadFlowLocation `json:"locations"`
+}
+
+type threadFlowLocation struct {
+	Location location `json:"location"`
 }
 
 // relatedLocation is a place that contributed to a result: for findings in
@@ -245,6 +261,8 @@ type fix struct {
 type location struct {
 	PhysicalLocation *physicalLocation `json:"physicalLocation,omitempty"`
 	LogicalLocations []logicalLocation `json:"logicalLocations,omitempty"`
+	// Message describes the location; used for the steps of code flows.
+	Message *message `json:"message,omitempty"`
 }
 
 type physicalLocation struct {
@@ -373,6 +391,18 @@ func build(r *report.Report) (*sarifLog, func(engine.Finding) result) {
 		}
 		if s := f.Suppressed; s != nil {
 			res.Suppressions = append(res.Suppressions, suppressionOf(s))
+		}
+		if len(f.Trace) > 0 {
+			tf := threadFlow{}
+			for _, st := range f.Trace {
+				loc := location{}
+				if st.Object != nil {
+					loc = objectLocation(st.Object, object.Position{Line: st.Object.Line})
+				}
+				loc.Message = &message{Text: st.Label + ": " + st.Why}
+				tf.Locations = append(tf.Locations, threadFlowLocation{Location: loc})
+			}
+			res.CodeFlows = []codeFlow{{Message: message{Text: f.Message}, ThreadFlows: []threadFlow{tf}}}
 		}
 		if o := f.Origin; o != nil {
 			res.Properties.Origin = &originProperties{Generator: o.Generator, Approximate: o.Approximate, ValuesKey: o.ValuesKey, Note: o.Note}

@@ -105,7 +105,8 @@ func routeDescription(p object.Path) string {
 	if strings.HasPrefix(string(p), "spec.defaultBackend") || strings.HasPrefix(string(p), "spec.backend") {
 		return "its default backend"
 	}
-	return "a rule (" + string(p) + ")"
+	rule, _, _ := strings.Cut(string(p), ".backend")
+	return "the requests of " + rule
 }
 
 // takeoverRules establish that a workload can take over its node.

@@ -5,10 +5,6 @@
 package json
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/json"
-	"fmt"
 	"io"
 
 	"github.com/palisade-dev/palisade/internal/engine"
@@ -186,50 +182,11 @@ func ref(f engine.Finding) ObjectRef {
 
 // Write renders r as indented JSON.
 func Write(w io.Writer, r *report.Report) error {
-	findings := r.Findings
 	skel := *r
 	skel.Findings = nil
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
 	doc := Build(&skel)
 	doc.Summary = summaryOf(r) // counts over every finding
-	if err := enc.Encode(doc); err != nil {
-		return err
-	}
-	// Findings are encoded one at a time into the skeleton, so memory stays
-	// flat however many a scan has; the bytes equal encoding the whole
-	// document at once.
-	skeleton := bytes.Clone(buf.Bytes())
-	const marker = "\"findings\": []"
-	at := bytes.Index(skeleton, []byte(marker))
-	if at < 0 || bytes.Count(skeleton, []byte(marker)) != 1 {
-		return fmt.Errorf("json: cannot place findings in the document skeleton")
-	}
-	indent := string(skeleton[bytes.LastIndexByte(skeleton[:at], '\n')+1 : at])
-	bw := bufio.NewWriterSize(w, 64<<10)
-	bw.Write(skeleton[:at])
-	if len(findings) == 0 {
-		bw.WriteString(marker)
-	} else {
-		bw.WriteString("\"findings\": [")
-		enc.SetIndent(indent+"  ", "  ")
-		for i, f := range findings {
-			buf.Reset()
-			if err := enc.Encode(finding(r, f)); err != nil {
-				return err
-			}
-			if i > 0 {
-				bw.WriteByte(',')
-			}
-			bw.WriteString("\n" + indent + "  ")
-			bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
-		}
-		bw.WriteString("\n" + indent + "]")
-	}
-	bw.Write(skeleton[at+len(marker):])
-	return bw.Flush()
+	return report.WriteJSONStreaming(w, doc, "findings", len(r.Findings), func(i int) any { return finding(r, r.Findings[i]) })
 }
 
 // summaryOf counts r's findings.

@@ -29,11 +29,8 @@
 package sarif
 
 import (
-	"bufio"
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/url"
@@ -72,52 +69,13 @@ const (
 	NotifySkipped    = "skipped-document"
 )
 
-// resultsMarker is how the empty results array of the log skeleton is
-// encoded at its indentation; Write replaces it with the streamed results.
-const resultsMarker = "\"results\": []"
-
 // Write renders r as an indented SARIF 2.1.0 log. Results are encoded and
 // written one at a time into the encoded skeleton of the log, so memory
 // stays flat however many findings a scan has; the bytes are the same as
 // encoding the whole log at once.
 func Write(w io.Writer, r *report.Report) error {
 	log, resultOf := build(r)
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(log); err != nil {
-		return err
-	}
-	skeleton := bytes.Clone(buf.Bytes())
-	at := bytes.Index(skeleton, []byte(resultsMarker))
-	if at < 0 || bytes.Count(skeleton, []byte(resultsMarker)) != 1 {
-		return fmt.Errorf("sarif: cannot place results in the log skeleton")
-	}
-	lineStart := bytes.LastIndexByte(skeleton[:at], '\n') + 1
-	indent := string(skeleton[lineStart:at])
-	bw := bufio.NewWriterSize(w, 64<<10)
-	bw.Write(skeleton[:at])
-	if len(r.Findings) == 0 {
-		bw.WriteString(resultsMarker)
-	} else {
-		bw.WriteString("\"results\": [")
-		enc.SetIndent(indent+"  ", "  ")
-		for i, f := range r.Findings {
-			buf.Reset()
-			if err := enc.Encode(resultOf(f)); err != nil {
-				return err
-			}
-			if i > 0 {
-				bw.WriteByte(',')
-			}
-			bw.WriteString("\n" + indent + "  ")
-			bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
-		}
-		bw.WriteString("\n" + indent + "]")
-	}
-	bw.Write(skeleton[at+len(resultsMarker):])
-	return bw.Flush()
+	return report.WriteJSONStreaming(w, log, "results", len(r.Findings), func(i int) any { return resultOf(r.Findings[i]) })
 }
 
 // The types below are the subset of the SARIF object model Palisade fills

@@ -34,7 +34,7 @@ func WriteJSONStreaming(w io.Writer, doc any, key string, n int, item func(i int
 	if n == 0 {
 		bw.Write(marker)
 	} else {
-		bw.WriteString(fmt.Sprintf("%q: [", key))
+		bw.Write(marker[:len(marker)-1]) // the key and "[", without the closing bracket
 		enc.SetIndent(indent+"  ", "  ")
 		for i := range n {
 			buf.Reset()

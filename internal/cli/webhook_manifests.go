@@ -49,7 +49,12 @@ deploy/helm/palisade-webhook instead.`,
 		Example: `  palisade webhook manifests | kubectl apply -f -
   palisade webhook manifests --mutating --cert-dir ./webhook-certs -o webhook.yaml
   palisade webhook manifests --image ghcr.io/palisade-dev/palisade:v1.2.3@sha256:... --replicas 3`,
-		Args: cobra.NoArgs,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usageError{fmt.Errorf("manifests takes no arguments, got %q", args)}
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runWebhookManifests(e, f)
 		},

@@ -273,6 +273,10 @@ func NormalizeKubeVersion(v string) (string, bool) {
 	return "v1." + m[1], true
 }
 
+// Validate checks a configuration built in code (Parse validates what it
+// reads). The admission policy builds one per profile this way.
+func (c *Config) Validate() error { return c.validate() }
+
 func (c *Config) validate() error {
 	if c.Version != 0 && c.Version != 1 {
 		return fmt.Errorf("%s: unsupported config version %d (want 1)", c.Where("version"), c.Version)

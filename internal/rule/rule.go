@@ -74,6 +74,11 @@ type Meta struct {
 	// DefaultOff rules run only when enabled in the configuration (noisy
 	// hygiene checks).
 	DefaultOff bool
+	// NeedsContext rules conclude from the absence of other objects (no
+	// NetworkPolicy selects the pod, nothing mounts the Secret), so their
+	// verdict on one object alone means nothing. Drivers that see one
+	// object at a time, like the admission webhook, skip them.
+	NeedsContext bool
 	// Params are the rule's configurable parameters. Optional.
 	Params []Param
 }

@@ -31,10 +31,11 @@ import (
 // AttackPath reports the paths from each entry point to a crown jewel.
 var AttackPath = &rule.Rule{
 	Meta: rule.Meta{
-		ID:       "attack-path",
-		Title:    "Attack path from an exposed entry point to a crown jewel",
-		Severity: rule.High,
-		Category: rule.CategoryExposure,
+		ID:           "attack-path",
+		NeedsContext: true,
+		Title:        "Attack path from an exposed entry point to a crown jewel",
+		Severity:     rule.High,
+		Category:     rule.CategoryExposure,
 		Doc: "Single misconfigurations matter most when they chain: a Service exposed to the internet selects a " +
 			"Deployment whose pods mount a service-account token, and that service account may read every secret. " +
 			"The rule follows such chains across objects: from LoadBalancer and NodePort Services, Ingresses (through " +

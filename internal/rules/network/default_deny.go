@@ -34,10 +34,11 @@ var DefaultDenyEgressMissing = &rule.Rule{
 func defaultDenyMeta(id, title string, dir networkingv1.PolicyType) rule.Meta {
 	d := strings.ToLower(string(dir))
 	return rule.Meta{
-		ID:       id,
-		Title:    title,
-		Severity: rule.Medium,
-		Category: rule.CategoryNetwork,
+		ID:           id,
+		NeedsContext: true,
+		Title:        title,
+		Severity:     rule.Medium,
+		Category:     rule.CategoryNetwork,
 		Doc: fmt.Sprintf("Without a default-deny %[1]s policy, every new pod in the namespace has unrestricted %[1]s until "+
 			"someone writes a policy for it, and a pod whose labels drift out of its policy silently loses its "+
 			"protection. The rule looks for a NetworkPolicy with an empty podSelector whose policyTypes include %[2]s "+

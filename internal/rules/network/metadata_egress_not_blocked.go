@@ -28,10 +28,11 @@ const metadataPort = 80
 // whose egress no NetworkPolicy restricts.
 var MetadataEgressNotBlocked = &rule.Rule{
 	Meta: rule.Meta{
-		ID:       "metadata-egress-not-blocked",
-		Title:    "Egress to the cloud metadata service not blocked",
-		Severity: rule.High,
-		Category: rule.CategoryNetwork,
+		ID:           "metadata-egress-not-blocked",
+		NeedsContext: true,
+		Title:        "Egress to the cloud metadata service not blocked",
+		Severity:     rule.High,
+		Category:     rule.CategoryNetwork,
 		Doc: "The instance metadata service hands out the node's cloud credentials to anything that can reach it, " +
 			"so a pod that can reach 169.254.169.254 (or fd00:ec2::254 on AWS IPv6) can act as the node in the cloud " +
 			"account. The rule reports NetworkPolicy egress rules that allow TCP port 80 to every destination (no " +

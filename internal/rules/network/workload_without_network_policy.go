@@ -12,10 +12,11 @@ import (
 // NetworkPolicy selects.
 var WorkloadWithoutNetworkPolicy = &rule.Rule{
 	Meta: rule.Meta{
-		ID:       "workload-without-network-policy",
-		Title:    "Workload without a NetworkPolicy",
-		Severity: rule.Medium,
-		Category: rule.CategoryNetwork,
+		ID:           "workload-without-network-policy",
+		NeedsContext: true,
+		Title:        "Workload without a NetworkPolicy",
+		Severity:     rule.Medium,
+		Category:     rule.CategoryNetwork,
 		Doc: "Pods that no NetworkPolicy selects accept connections from every pod in the cluster and may connect " +
 			"anywhere, so one compromised pod can reach them all. The rule reports each workload whose pod template " +
 			"labels no podSelector (matchLabels and matchExpressions) of a NetworkPolicy in its namespace selects; " +

@@ -16,10 +16,11 @@ import (
 // rarely holds every user of a Secret.
 var UnusedSecret = &rule.Rule{
 	Meta: rule.Meta{
-		ID:       "secret-unused",
-		Title:    "Secret used by nothing",
-		Severity: rule.Info,
-		Category: rule.CategorySecrets,
+		ID:           "secret-unused",
+		NeedsContext: true,
+		Title:        "Secret used by nothing",
+		Severity:     rule.Info,
+		Category:     rule.CategorySecrets,
 		Doc: "A credential nobody uses is only a liability: it can still leak through anyone who may read " +
 			"Secrets, and nobody notices when it should have been rotated or revoked. The rule runs on complete " +
 			"scans (a live cluster) and reports Secrets that no workload mounts as a volume or projected volume, " +

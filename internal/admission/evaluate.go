@@ -1,0 +1,242 @@
+package admission
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	admissionv1 "k8s.io/api/admission/v1"
+	authenticationv1 "k8s.io/api/authentication/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/palisade-dev/palisade/internal/engine"
+	"github.com/palisade-dev/palisade/internal/object"
+	"github.com/palisade-dev/palisade/internal/rule"
+)
+
+// Verdict is the outcome of evaluating one request under its profile.
+type Verdict struct {
+	Profile *Profile
+	// Object is the decoded object; nil when it did not decode.
+	Object *object.Object
+	// Denials are the findings that deny the request (enforce mode, at or
+	// above the profile's denyAt, new in this request).
+	Denials []engine.Finding
+	// Warnings are the findings returned as warnings: every finding in
+	// warn mode; in enforce mode the ones below denyAt and those an
+	// update did not introduce.
+	Warnings []engine.Finding
+	// Audited are every finding that is neither suppressed nor exempt.
+	Audited []engine.Finding
+	// Exempted counts the findings an exemption let through; Suppressed
+	// those an annotation suppressed.
+	Exempted, Suppressed int
+	// RuleErrors are rules that could not evaluate the object. A rule
+	// error in enforce mode denies: a check that could not run is not a
+	// pass.
+	RuleErrors []engine.RuleError
+}
+
+// Denied reports whether the verdict denies the request.
+func (v *Verdict) Denied() bool {
+	return len(v.Denials) > 0 || (v.Profile.Mode == Enforce && len(v.RuleErrors) > 0)
+}
+
+// evaluator evaluates requests under one policy.
+type evaluator struct {
+	policy *Policy
+	now    func() time.Time
+}
+
+// decode decodes the request's object (or, for old, its old object).
+func decode(req *admissionv1.AdmissionRequest, old bool) (*object.Object, error) {
+	raw := req.Object.Raw
+	if old {
+		raw = req.OldObject.Raw
+	}
+	gvk := schema.GroupVersionKind(req.Kind)
+	return object.FromJSON(object.Source{File: "admission"}, gvk, req.Namespace, raw)
+}
+
+// evaluate runs the profile's rules over the request's object. It never
+// panics on a rule's behalf: the engine turns rule panics into RuleErrors.
+func (e *evaluator) evaluate(req *admissionv1.AdmissionRequest, obj *object.Object, prof *Profile) *Verdict {
+	v := &Verdict{Profile: prof, Object: obj}
+	res := e.run(obj, prof)
+	v.RuleErrors = res.RuleErrors
+	var existing map[findingKey]bool
+	if req.Operation == admissionv1.Update && len(req.OldObject.Raw) > 0 {
+		// An update that leaves a finding as it was is not what the
+		// finding is about: scaling a Deployment that predates the policy
+		// must not be denied. Such findings warn instead.
+		if old, err := decode(req, true); err == nil {
+			existing = map[findingKey]bool{}
+			for _, f := range e.run(old, prof).Findings {
+				if f.Suppressed == nil {
+					existing[keyOf(&f)] = true
+				}
+			}
+		}
+	}
+	now := e.now()
+	for _, f := range res.Findings {
+		if f.Suppressed != nil {
+			v.Suppressed++
+			continue
+		}
+		if e.exempt(req, obj, &f, now) {
+			v.Exempted++
+			continue
+		}
+		v.Audited = append(v.Audited, f)
+		switch {
+		case prof.Mode == Audit:
+		case prof.Mode == Enforce && f.Severity >= prof.DenyAt && !existing[keyOf(&f)]:
+			v.Denials = append(v.Denials, f)
+		default:
+			v.Warnings = append(v.Warnings, f)
+		}
+	}
+	return v
+}
+
+// run evaluates one object alone. Workers is one: a request is one
+// object, and the engine's fan-out would cost more than it saves.
+func (e *evaluator) run(obj *object.Object, prof *Profile) *engine.Result {
+	return engine.Run(object.NewSet([]*object.Object{obj}), engine.Options{
+		Rules:       prof.rules,
+		RuleOptions: prof.ruleOpts,
+		Strict:      prof.Strict,
+		Now:         e.now,
+		Workers:     1,
+	})
+}
+
+// findingKey identifies a finding in an object and its update.
+type findingKey struct {
+	rule, path, container, message string
+}
+
+func keyOf(f *engine.Finding) findingKey {
+	return findingKey{f.RuleID, string(f.Path), f.Container, f.Message}
+}
+
+// exempt reports whether an exemption of the policy covers finding f.
+func (e *evaluator) exempt(req *admissionv1.AdmissionRequest, obj *object.Object, f *engine.Finding, now time.Time) bool {
+	for _, ex := range e.policy.exemptions {
+		if !ex.ExpiresAt.IsZero() && now.After(ex.ExpiresAt) {
+			continue
+		}
+		if ex.covers(req, obj, f) {
+			return true
+		}
+	}
+	return false
+}
+
+func (ex *Exemption) covers(req *admissionv1.AdmissionRequest, obj *object.Object, f *engine.Finding) bool {
+	if len(ex.Rules) > 0 && !slices.Contains(ex.Rules, "*") && !slices.Contains(ex.Rules, f.RuleID) {
+		return false
+	}
+	if len(ex.Namespaces) > 0 && !globAny(ex.Namespaces, req.Namespace) {
+		return false
+	}
+	if len(ex.Kinds) > 0 && !globAny(ex.Kinds, obj.Kind) {
+		return false
+	}
+	if len(ex.Names) > 0 && !globAny(ex.Names, obj.Name) {
+		return false
+	}
+	if len(ex.Users) > 0 && !slices.Contains(ex.Users, req.UserInfo.Username) {
+		return false
+	}
+	if len(ex.Groups) > 0 && !slices.ContainsFunc(ex.Groups, func(g string) bool { return slices.Contains(req.UserInfo.Groups, g) }) {
+		return false
+	}
+	if len(ex.ServiceAccounts) > 0 && !serviceAccountIn(ex.ServiceAccounts, req.UserInfo) {
+		return false
+	}
+	if len(ex.images) > 0 && !ex.imagesMatch(obj, f) {
+		return false
+	}
+	return true
+}
+
+const serviceAccountPrefix = "system:serviceaccount:"
+
+func serviceAccountIn(sas []string, u authenticationv1.UserInfo) bool {
+	rest, ok := strings.CutPrefix(u.Username, serviceAccountPrefix)
+	if !ok {
+		return false
+	}
+	ns, name, ok := strings.Cut(rest, ":")
+	if !ok {
+		return false
+	}
+	for _, sa := range sas {
+		gns, gname, _ := strings.Cut(sa, "/")
+		if okNS, _ := path.Match(gns, ns); okNS && gname == name {
+			return true
+		}
+	}
+	return false
+}
+
+// imagesMatch matches the image of the finding's container, or every
+// image of the pod for findings about no container.
+func (ex *Exemption) imagesMatch(obj *object.Object, f *engine.Finding) bool {
+	pt, ok := obj.PodTemplate()
+	if !ok {
+		return false
+	}
+	any := false
+	for _, c := range pt.Containers() {
+		if f.Container != "" && c.Name != f.Container {
+			continue
+		}
+		any = true
+		if !slices.ContainsFunc(ex.images, func(re *regexp.Regexp) bool { return re.MatchString(c.Image) }) {
+			return false
+		}
+	}
+	return any
+}
+
+// Summary renders the denial message: the object, then per finding the
+// rule, severity, container, field and remediation, so that the person
+// who ran kubectl apply can fix it without looking anything up.
+func (v *Verdict) Summary(catalog map[string]*rule.Rule) string {
+	var b strings.Builder
+	o := v.Object
+	fmt.Fprintf(&b, "palisade denied %s", o.Kind)
+	if o.RawNamespace != "" {
+		fmt.Fprintf(&b, " %s/%s", o.RawNamespace, o.Name)
+	} else if o.Name != "" {
+		fmt.Fprintf(&b, " %s", o.Name)
+	}
+	if len(v.Denials) == 0 {
+		b.WriteString(": rules could not evaluate it:")
+		for _, re := range v.RuleErrors {
+			fmt.Fprintf(&b, "\n- %s: %v", re.RuleID, re.Err)
+		}
+		return b.String()
+	}
+	fmt.Fprintf(&b, " (profile %s, denies %s and above):", v.Profile.Name, v.Profile.DenyAt)
+	for _, f := range v.Denials {
+		fmt.Fprintf(&b, "\n- [%s] %s", f.RuleID, f.Severity)
+		if f.Container != "" {
+			fmt.Fprintf(&b, " container %q", f.Container)
+		}
+		if f.Path != "" {
+			fmt.Fprintf(&b, " %s", f.Path)
+		}
+		fmt.Fprintf(&b, ": %s", f.Message)
+		if r := catalog[f.RuleID]; r != nil && r.Remediation != "" {
+			fmt.Fprintf(&b, ". Fix: %s", r.Remediation)
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,369 @@
+package admission
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	admissionv1 "k8s.io/api/admission/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/palisade-dev/palisade/internal/engine"
+	"github.com/palisade-dev/palisade/internal/rule"
+)
+
+// MaxRequestBytes bounds an AdmissionReview body. The API server limits
+// objects to about 1.5 MiB; a review carries the object twice on update.
+const MaxRequestBytes = 3 << 20
+
+// Warning limits: kubectl prints every warning, and the API server may
+// truncate long or many warnings.
+const (
+	maxWarnings    = 20
+	maxWarningLen  = 256
+	maxAuditValue  = 4096
+	webhookVersion = "admission.k8s.io/v1"
+)
+
+// NamespaceLabels returns the labels of a namespace, and false when the
+// namespace is not known (yet).
+type NamespaceLabels func(namespace string) (map[string]string, bool)
+
+// Options configure a Handler.
+type Options struct {
+	// Catalog is the rule catalog the policy selects from. Required.
+	Catalog []*rule.Rule
+	// Namespaces looks up namespace labels for policies that select
+	// profiles by label; optional.
+	Namespaces NamespaceLabels
+	// Metrics receives the request metrics; optional.
+	Metrics *Metrics
+	// Log receives one structured record per denied or failed request
+	// (and, at debug level, per request); optional.
+	Log *slog.Logger
+	// Now is the clock for expiring suppressions and exemptions; nil
+	// means time.Now.
+	Now func() time.Time
+}
+
+// Handler answers AdmissionReview requests. Its policy can be swapped at
+// any time (SetPolicy); a request in flight finishes under the policy it
+// started with.
+type Handler struct {
+	opts    Options
+	policy  atomic.Pointer[Policy]
+	catalog map[string]*rule.Rule
+}
+
+// NewHandler returns a handler enforcing p.
+func NewHandler(p *Policy, opts Options) *Handler {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	h := &Handler{opts: opts, catalog: map[string]*rule.Rule{}}
+	for _, r := range opts.Catalog {
+		h.catalog[r.ID] = r
+	}
+	h.policy.Store(p)
+	return h
+}
+
+// SetPolicy makes p the policy for requests that start from now on.
+func (h *Handler) SetPolicy(p *Policy) { h.policy.Store(p) }
+
+// Policy returns the policy in force.
+func (h *Handler) Policy() *Policy { return h.policy.Load() }
+
+// Validating returns the validating endpoint.
+func (h *Handler) Validating() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.serve(w, r, false) })
+}
+
+// Mutating returns the mutating endpoint.
+func (h *Handler) Mutating() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.serve(w, r, true) })
+}
+
+// httpError is a request the handler cannot answer with an
+// AdmissionReview; the API server then applies the webhook's failurePolicy.
+type httpError struct {
+	code   int
+	reason string // for the metric
+	msg    string
+}
+
+func (e *httpError) Error() string { return e.msg }
+
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, mutating bool) {
+	start := time.Now()
+	endpoint := "validate"
+	if mutating {
+		endpoint = "mutate"
+	}
+	review, herr := readReview(w, r)
+	if herr != nil {
+		if m := h.opts.Metrics; m != nil {
+			m.badRequests.WithLabelValues(herr.reason).Inc()
+			m.requests.WithLabelValues(endpoint, "", "", "error").Inc()
+			m.latency.WithLabelValues(endpoint).Observe(time.Since(start).Seconds())
+		}
+		h.opts.Log.Warn("bad admission request", "endpoint", endpoint, "remote", r.RemoteAddr, "status", herr.code, "error", herr.msg)
+		http.Error(w, herr.msg, herr.code)
+		return
+	}
+	req := review.Request
+	resp, result := h.respond(req, mutating)
+	resp.UID = req.UID
+	out := admissionv1.AdmissionReview{TypeMeta: review.TypeMeta, Response: resp}
+	body, err := json.Marshal(&out)
+	if err != nil {
+		http.Error(w, "encoding the response: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(body)
+	if m := h.opts.Metrics; m != nil {
+		m.requests.WithLabelValues(endpoint, string(req.Operation), req.Kind.Kind, result).Inc()
+		m.latency.WithLabelValues(endpoint).Observe(time.Since(start).Seconds())
+	}
+}
+
+// readReview reads and checks one AdmissionReview.
+func readReview(w http.ResponseWriter, r *http.Request) (*admissionv1.AdmissionReview, *httpError) {
+	if r.Method != http.MethodPost {
+		return nil, &httpError{http.StatusMethodNotAllowed, "method", "admission reviews are POSTed"}
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+			return nil, &httpError{http.StatusUnsupportedMediaType, "content-type", fmt.Sprintf("content type %q is not application/json", ct)}
+		}
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxRequestBytes))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, &httpError{http.StatusRequestEntityTooLarge, "too-large", fmt.Sprintf("request body over %d bytes", MaxRequestBytes)}
+		}
+		return nil, &httpError{http.StatusBadRequest, "read", "reading the request: " + err.Error()}
+	}
+	var review admissionv1.AdmissionReview
+	if err := json.Unmarshal(body, &review); err != nil {
+		return nil, &httpError{http.StatusBadRequest, "malformed", "the request is not an AdmissionReview: " + err.Error()}
+	}
+	if review.APIVersion != webhookVersion || review.Kind != "AdmissionReview" {
+		return nil, &httpError{http.StatusBadRequest, "version", fmt.Sprintf("want an AdmissionReview of %s, got kind %q of %q", webhookVersion, review.Kind, review.APIVersion)}
+	}
+	if review.Request == nil || review.Request.UID == "" {
+		return nil, &httpError{http.StatusBadRequest, "no-request", "the AdmissionReview has no request or no request uid"}
+	}
+	return &review, nil
+}
+
+// respond decides one request. result is the metric label: allowed,
+// denied, warned or error.
+func (h *Handler) respond(req *admissionv1.AdmissionRequest, mutating bool) (*admissionv1.AdmissionResponse, string) {
+	allow := &admissionv1.AdmissionResponse{Allowed: true}
+	if req.Operation != admissionv1.Create && req.Operation != admissionv1.Update {
+		return allow, "allowed"
+	}
+	// Subresources carry partial objects (scale, status), except the
+	// ephemeral containers of a pod, which `kubectl debug` adds and which
+	// can be as privileged as any container.
+	if req.SubResource != "" && req.SubResource != "ephemeralcontainers" {
+		return allow, "allowed"
+	}
+	pol := h.policy.Load()
+	log := h.opts.Log.With("uid", req.UID, "operation", req.Operation, "kind", req.Kind.Kind, "namespace", req.Namespace, "name", req.Name, "user", req.UserInfo.Username)
+	var nsLabels map[string]string
+	if req.Namespace != "" && h.opts.Namespaces != nil && pol.UsesNamespaceLabels() {
+		nsLabels, _ = h.opts.Namespaces(req.Namespace)
+	}
+	prof, err := pol.ProfileFor(req.Namespace, nsLabels)
+	if err != nil {
+		log.Warn("no profile", "error", err)
+		return deny(http.StatusForbidden, "palisade: "+err.Error()), "denied"
+	}
+	if mutating && !prof.Mutate {
+		return allow, "allowed"
+	}
+	ev := &evaluator{policy: pol, now: h.opts.Now}
+	obj, err := decode(req, false)
+	if err != nil {
+		msg := fmt.Sprintf("palisade: %s %s cannot be evaluated: %v", req.Kind.Kind, req.Name, err)
+		if pol.InvalidObjects == Allow || mutating {
+			// The validating endpoint decides; the mutating one leaves
+			// what it cannot read alone.
+			return &admissionv1.AdmissionResponse{Allowed: true, Warnings: []string{truncate(msg)}}, "warned"
+		}
+		log.Info("denied undecodable object", "error", err)
+		return deny(http.StatusBadRequest, msg), "denied"
+	}
+	if obj.Typed == nil && !inspectedGroups[req.Kind.Group] {
+		if pol.UnknownKinds == Deny && !mutating {
+			return deny(http.StatusBadRequest, fmt.Sprintf("palisade: no rules for kind %s in group %q, and the policy denies unknown kinds", req.Kind.Kind, req.Kind.Group)), "denied"
+		}
+		return &admissionv1.AdmissionResponse{Allowed: true, Warnings: []string{truncate(fmt.Sprintf("palisade: no rules for kind %s in group %q; not checked", req.Kind.Kind, req.Kind.Group))}}, "warned"
+	}
+	if mutating {
+		return h.respondMutate(ev, req, prof, log)
+	}
+	v := ev.evaluate(req, obj, prof)
+	resp := &admissionv1.AdmissionResponse{Allowed: !v.Denied(), AuditAnnotations: auditAnnotations(v)}
+	resp.Warnings = warnings(v.Warnings)
+	if m := h.opts.Metrics; m != nil {
+		for _, f := range v.Denials {
+			m.denials.WithLabelValues(f.RuleID).Inc()
+		}
+		for _, f := range v.Warnings {
+			m.warnings.WithLabelValues(f.RuleID).Inc()
+		}
+		for _, re := range v.RuleErrors {
+			m.ruleErrors.WithLabelValues(re.RuleID).Inc()
+		}
+	}
+	for _, re := range v.RuleErrors {
+		log.Error("rule could not evaluate object", "rule", re.RuleID, "error", re.Err)
+	}
+	if v.Denied() {
+		resp.Result = &metav1.Status{
+			Status:  metav1.StatusFailure,
+			Code:    http.StatusForbidden,
+			Reason:  metav1.StatusReasonForbidden,
+			Message: v.Summary(h.catalog),
+		}
+		log.Info("denied", "profile", prof.Name, "rules", ruleIDs(v.Denials))
+		return resp, "denied"
+	}
+	if len(resp.Warnings) > 0 {
+		log.Debug("warned", "profile", prof.Name, "rules", ruleIDs(v.Warnings))
+		return resp, "warned"
+	}
+	log.Debug("allowed", "profile", prof.Name)
+	return resp, "allowed"
+}
+
+func (h *Handler) respondMutate(ev *evaluator, req *admissionv1.AdmissionRequest, prof *Profile, log *slog.Logger) (*admissionv1.AdmissionResponse, string) {
+	mut, err := ev.mutate(req, prof)
+	if err != nil {
+		// Not mutating is safe: the validating endpoint still decides.
+		log.Warn("not mutated", "error", err)
+		return &admissionv1.AdmissionResponse{Allowed: true, Warnings: []string{truncate("palisade: not fixed: " + err.Error())}}, "warned"
+	}
+	resp := &admissionv1.AdmissionResponse{Allowed: true}
+	if len(mut.Applied) > 0 {
+		resp.AuditAnnotations = map[string]string{"fixed": strings.Join(mut.Applied, ",")}
+		if m := h.opts.Metrics; m != nil {
+			for _, id := range mut.Applied {
+				m.mutations.WithLabelValues(id).Inc()
+			}
+		}
+	}
+	if len(mut.Patch) == 0 {
+		return resp, "allowed"
+	}
+	patch, err := json.Marshal(mut.Patch)
+	if err != nil {
+		log.Error("encoding patch", "error", err)
+		return &admissionv1.AdmissionResponse{Allowed: true}, "error"
+	}
+	pt := admissionv1.PatchTypeJSONPatch
+	resp.Patch, resp.PatchType = patch, &pt
+	resp.Warnings = []string{truncate("palisade fixed: " + strings.Join(mut.Applied, ", "))}
+	log.Info("mutated", "profile", prof.Name, "rules", mut.Applied)
+	return resp, "mutated"
+}
+
+// inspectedGroups are API groups of custom resources that rules inspect
+// although Palisade compiles no type for them.
+var inspectedGroups = map[string]bool{"security.istio.io": true}
+
+func deny(code int32, msg string) *admissionv1.AdmissionResponse {
+	reason := metav1.StatusReasonForbidden
+	if code == http.StatusBadRequest {
+		reason = metav1.StatusReasonBadRequest
+	}
+	return &admissionv1.AdmissionResponse{Allowed: false, Result: &metav1.Status{Status: metav1.StatusFailure, Code: code, Reason: reason, Message: msg}}
+}
+
+// warnings renders findings as AdmissionResponse warnings: short, one per
+// finding, at most maxWarnings.
+func warnings(fs []engine.Finding) []string {
+	if len(fs) == 0 {
+		return nil
+	}
+	out := make([]string, 0, min(len(fs), maxWarnings))
+	for i, f := range fs {
+		if i == maxWarnings-1 && len(fs) > maxWarnings {
+			out = append(out, fmt.Sprintf("palisade: and %d more findings", len(fs)-i))
+			break
+		}
+		out = append(out, truncate(fmt.Sprintf("palisade [%s] %s: %s", f.RuleID, f.Severity, f.Message)))
+	}
+	return out
+}
+
+func truncate(s string) string {
+	if len(s) <= maxWarningLen {
+		return s
+	}
+	cut := maxWarningLen - len("...")
+	for cut > 0 && !isRuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "..."
+}
+
+func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
+
+// auditAnnotations record the verdict in the API server's audit log (as
+// "<webhook name>/<key>"): the profile, the mode, and every finding that is
+// neither suppressed nor exempt.
+func auditAnnotations(v *Verdict) map[string]string {
+	if len(v.Audited) == 0 && v.Exempted == 0 && v.Suppressed == 0 {
+		return nil
+	}
+	a := map[string]string{"profile": v.Profile.Name, "mode": string(v.Profile.Mode)}
+	if len(v.Audited) > 0 {
+		var b strings.Builder
+		for i, f := range v.Audited {
+			item := fmt.Sprintf("%s:%s:%s", f.RuleID, f.Severity, f.Path)
+			if f.Container != "" {
+				item += ":" + f.Container
+			}
+			if b.Len()+len(item)+1 > maxAuditValue {
+				fmt.Fprintf(&b, ",+%d more", len(v.Audited)-i)
+				break
+			}
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(item)
+		}
+		a["findings"] = b.String()
+	}
+	if v.Exempted > 0 {
+		a["exempted"] = fmt.Sprint(v.Exempted)
+	}
+	if v.Suppressed > 0 {
+		a["suppressed"] = fmt.Sprint(v.Suppressed)
+	}
+	return a
+}
+
+func ruleIDs(fs []engine.Finding) []string {
+	out := make([]string, 0, len(fs))
+	for _, f := range fs {
+		out = append(out, f.RuleID)
+	}
+	return out
+}

@@ -1,0 +1,158 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/palisade-dev/palisade/internal/admission"
+	"github.com/palisade-dev/palisade/internal/rules"
+	"github.com/palisade-dev/palisade/internal/source/cluster"
+)
+
+type webhookFlags struct {
+	addr, probeAddr   string
+	certFile, keyFile string
+	policy            string
+	kubeconfig        string
+	namespaceLabels   string
+	logFormat         string
+	logLevel          string
+	reloadInterval    time.Duration
+	requestTimeout    time.Duration
+	shutdownDelay     time.Duration
+}
+
+func newWebhookCommand(e *env) *cobra.Command {
+	var f webhookFlags
+	cmd := &cobra.Command{
+		Use:   "webhook",
+		Short: "Run the admission webhook that enforces the rules in a cluster",
+		Long: `Serve validating (/validate) and mutating (/mutate) admission webhooks over HTTPS.
+
+Requests are checked with the same rules as palisade scan, under a policy file
+that sets, per namespace, the mode (enforce, warn, audit), the Pod Security
+Standard, the rules and the severity that denies, and the exemptions. The
+policy and the TLS key pair are reloaded when their files change.
+
+/healthz, /readyz and /metrics are served on the HTTPS port and, for kubelet
+probes and Prometheus, on --probe-addr over plain HTTP.
+
+See docs/webhook.md; palisade webhook manifests prints what runs it.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runWebhook(cmd.Context(), e, f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.addr, "addr", ":8443", "HTTPS listen `ADDRESS`")
+	fl.StringVar(&f.probeAddr, "probe-addr", ":8080", "plain HTTP `ADDRESS` for /healthz, /readyz and /metrics (empty: none)")
+	fl.StringVar(&f.certFile, "tls-cert-file", "/etc/palisade/tls/tls.crt", "serving certificate `FILE` (PEM; reloaded on change)")
+	fl.StringVar(&f.keyFile, "tls-key-file", "/etc/palisade/tls/tls.key", "serving key `FILE` (PEM; reloaded on change)")
+	fl.StringVar(&f.policy, "policy", "", "policy `FILE` (reloaded on change; default: enforce restricted, deny high and above)")
+	fl.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig `FILE` for reading namespace labels (default: in-cluster when in a pod)")
+	fl.StringVar(&f.namespaceLabels, "namespace-labels", "auto", "read namespace labels from the API server: auto (when the policy uses them and a cluster is reachable), on, off")
+	fl.StringVar(&f.logFormat, "log-format", "json", "log `FORMAT`: json or text")
+	fl.StringVar(&f.logLevel, "log-level", "info", "log `LEVEL`: debug, info, warn, error")
+	fl.DurationVar(&f.reloadInterval, "reload-interval", 5*time.Second, "how often to check the policy and key pair for changes")
+	fl.DurationVar(&f.requestTimeout, "request-timeout", 10*time.Second, "longest time one request may take")
+	fl.DurationVar(&f.shutdownDelay, "shutdown-delay", 5*time.Second, "how long to report not ready before stopping on SIGTERM")
+	cmd.AddCommand(newWebhookCheckCommand(e), newWebhookManifestsCommand(e))
+	return cmd
+}
+
+func newWebhookCheckCommand(e *env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "check-policy FILE",
+		Short: "Validate a webhook policy file",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			p, err := admission.LoadPolicy(args[0], rules.All())
+			if err != nil {
+				return usageError{err}
+			}
+			_, err = fmt.Fprintf(e.stdout, "%s: ok (%d profiles besides the defaults)\n", args[0], len(p.Profiles))
+			return err
+		},
+	}
+}
+
+func newLogger(e *env, format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, usageError{fmt.Errorf("--log-level: %w", err)}
+	}
+	ho := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "json":
+		return slog.New(slog.NewJSONHandler(e.stderr, ho)), nil
+	case "text":
+		return slog.New(slog.NewTextHandler(e.stderr, ho)), nil
+	}
+	return nil, usageError{fmt.Errorf("--log-format must be json or text, not %q", format)}
+}
+
+func runWebhook(ctx context.Context, e *env, f webhookFlags) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	log, err := newLogger(e, f.logFormat, f.logLevel)
+	if err != nil {
+		return err
+	}
+	catalog := rules.All()
+	if f.policy != "" {
+		// Fail fast, with the file and line, before binding anything.
+		if _, err := admission.LoadPolicy(f.policy, catalog); err != nil {
+			return usageError{err}
+		}
+	}
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	opts := admission.ServerOptions{
+		Addr: f.addr, ProbeAddr: f.probeAddr,
+		CertFile: f.certFile, KeyFile: f.keyFile,
+		PolicyFile:     f.policy,
+		Catalog:        catalog,
+		ReloadInterval: f.reloadInterval,
+		RequestTimeout: f.requestTimeout,
+		ShutdownDelay:  f.shutdownDelay,
+		Log:            log,
+	}
+	switch f.namespaceLabels {
+	case "off":
+	case "auto":
+		if f.kubeconfig == "" && os.Getenv("KUBERNETES_SERVICE_HOST") == "" {
+			log.Info("not in a cluster and no --kubeconfig: profiles are chosen by namespace name only")
+			break
+		}
+		fallthrough
+	case "on":
+		conn, err := cluster.Connect(cluster.ConnectOptions{Kubeconfig: f.kubeconfig})
+		if err != nil {
+			if f.namespaceLabels == "on" {
+				return usageError{fmt.Errorf("--namespace-labels=on: %w", err)}
+			}
+			log.Warn("namespace labels unavailable: profiles are chosen by namespace name only", "error", err)
+			break
+		}
+		lookup, synced, err := admission.WatchNamespaces(ctx, conn.Config)
+		if err != nil {
+			return err
+		}
+		opts.Namespaces, opts.NamespacesSynced = lookup, synced
+	default:
+		return usageError{fmt.Errorf("--namespace-labels must be auto, on or off, not %q", f.namespaceLabels)}
+	}
+	srv, err := admission.NewServer(opts)
+	if err != nil {
+		return err
+	}
+	return srv.Run(ctx)
+}

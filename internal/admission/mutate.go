@@ -31,9 +31,25 @@ type Mutation struct {
 
 // PatchOp is one JSON Patch operation as the API server reads it.
 type PatchOp struct {
-	Op    string `json:"op"`
-	Path  string `json:"path"`
-	Value any    `json:"value,omitempty"`
+	Op    string
+	Path  string
+	Value any
+}
+
+// MarshalJSON writes the value of add and replace even when it is null,
+// which a plain omitempty field would drop.
+func (p PatchOp) MarshalJSON() ([]byte, error) {
+	if p.Op == "remove" {
+		return json.Marshal(struct {
+			Op   string `json:"op"`
+			Path string `json:"path"`
+		}{p.Op, p.Path})
+	}
+	return json.Marshal(struct {
+		Op    string `json:"op"`
+		Path  string `json:"path"`
+		Value any    `json:"value"`
+	}{p.Op, p.Path, p.Value})
 }
 
 // mutate applies the safe fixes of the findings of the request's object,

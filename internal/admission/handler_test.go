@@ -109,8 +109,8 @@ namespaces:
 		allowed bool
 		profile string
 	}{
-		{"apps", false, "strict"},    // medium denies under strict
-		{"other", true, "defaults"},  // medium only warns under the defaults
+		{"apps", false, "strict"},   // medium denies under strict
+		{"other", true, "defaults"}, // medium only warns under the defaults
 		{"sandbox-1", true, "lenient"},
 		{"labelled", true, "lenient"},
 		{"audited", true, "defaults"},

@@ -33,4 +33,3 @@ func WatchNamespaces(ctx context.Context, cfg *rest.Config) (lookup NamespaceLab
 	}
 	return lookup, informer.HasSynced, nil
 }
-

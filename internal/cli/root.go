@@ -67,7 +67,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newScanCommand(e), newRulesCommand(e), newFixCommand(e), newImageCommand(e), newDBCommand(e), newWhoCanCommand(e), newRBACCommand(e), newWebhookCommand(e))
+	root.AddCommand(newScanCommand(e), newRulesCommand(e), newFixCommand(e), newImageCommand(e), newDBCommand(e), newWhoCanCommand(e), newRBACCommand(e), newWebhookCommand(e), newVAPCommand(e))
 	err := root.Execute()
 	var ee exitError
 	switch {

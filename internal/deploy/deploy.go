@@ -70,8 +70,8 @@ const (
 	tlsDir        = "/etc/palisade/tls"
 	policyDir     = "/etc/palisade/policy"
 	policyFile    = "policy.yaml"
-	saTokenDir    = "/var/run/secrets/kubernetes.io/serviceaccount"
-	saTokenExpiry = 3607 // seconds; what the API server's own projected volume asks for
+	saTokenDir    = "/var/run/secrets/kubernetes.io/serviceaccount" //nolint:gosec // a mount path, not a credential
+	saTokenExpiry = 3607                                            // seconds; what the API server's own projected volume asks for
 )
 
 // DefaultPolicy is the admission policy the ConfigMap holds unless told

@@ -40,7 +40,7 @@ func write(dir string) error {
 	}
 	for _, f := range old {
 		if _, keep := files[filepath.Base(f)]; !keep && generated(f) {
-			if err := os.Remove(f); err != nil {
+			if err := os.Remove(f); err != nil { //nolint:gosec // a generated file of the directory named on the command line
 				return err
 			}
 		}

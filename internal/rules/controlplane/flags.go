@@ -9,18 +9,32 @@ import (
 // commandLines returns the parsed command lines of the containers of the
 // pass's workload that run comp.
 func commandLines(pass *rule.Pass, comp cmdline.Component) []*cmdline.CommandLine {
-	pod, ok := pass.Object.PodTemplate()
-	if !ok {
+	if _, ok := pass.Object.PodTemplate(); !ok {
 		return nil
 	}
+	// Every control-plane rule asks about every workload: parse its
+	// command lines once.
+	all := pass.Set.Memo(commandLinesKey{pass.Object}, func() any {
+		pod, _ := pass.Object.PodTemplate()
+		var cls []*cmdline.CommandLine
+		for _, c := range pod.Containers() {
+			if cl, ok := cmdline.Parse(c); ok {
+				cls = append(cls, cl)
+			}
+		}
+		return cls
+	}).([]*cmdline.CommandLine)
 	var out []*cmdline.CommandLine
-	for _, c := range pod.Containers() {
-		if cl, ok := cmdline.Parse(c); ok && cl.Component == comp {
+	for _, cl := range all {
+		if cl.Component == comp {
 			out = append(out, cl)
 		}
 	}
 	return out
 }
+
+// commandLinesKey memoizes the parsed command lines of one object.
+type commandLinesKey struct{ o *object.Object }
 
 // boolFlag is the effective value of a boolean flag.
 type boolFlag struct {

@@ -27,10 +27,28 @@ func (im image) path() object.Path { return im.Path.Field("image") }
 // image it cannot read (and the kubelet would refuse to pull it), but that
 // must not hide the findings of the other containers.
 func images(pass *rule.Pass) ([]image, error) {
-	pod, ok := pass.Object.PodTemplate()
-	if !ok {
+	if _, ok := pass.Object.PodTemplate(); !ok {
 		return nil, nil
 	}
+	// Four rules read the images of every workload: parse them once.
+	p := pass.Set.Memo(imagesKey{pass.Object}, func() any {
+		var r parsedImages
+		r.images, r.err = parseImages(pass.Object)
+		return r
+	}).(parsedImages)
+	return p.images, p.err
+}
+
+// imagesKey memoizes the parsed images of one object.
+type imagesKey struct{ o *object.Object }
+
+type parsedImages struct {
+	images []image
+	err    error
+}
+
+func parseImages(o *object.Object) ([]image, error) {
+	pod, _ := o.PodTemplate()
 	var out []image
 	var errs []error
 	for _, c := range pod.Containers() {

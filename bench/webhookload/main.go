@@ -1,0 +1,417 @@
+// Command webhookload drives `palisade webhook` at a fixed request rate
+// over HTTPS on loopback, as the API server would, and reports latency
+// percentiles, errors and the webhook's memory over the run.
+//
+// The load is open-loop: request i is due at start + i/rate whether or not
+// earlier ones have been answered, and its latency counts from when it was
+// due, so a stalled server shows up in the percentiles instead of slowing
+// the generator down (no coordinated omission).
+//
+// Usage (bench/webhook.sh builds the binary and runs this):
+//
+//	go run ./bench/webhookload -palisade /tmp/palisade -rate 2000 -duration 60s
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	authenticationv1 "k8s.io/api/authentication/v1"
+
+	"github.com/palisade-dev/palisade/internal/admission/admissiontest"
+)
+
+func main() {
+	bin := flag.String("palisade", "", "palisade binary to run as the webhook (required)")
+	rate := flag.Int("rate", 2000, "requests per second")
+	duration := flag.Duration("duration", 60*time.Second, "how long to send at the full rate")
+	warmup := flag.Duration("warmup", 5*time.Second, "how long to send before measuring")
+	manifests := flag.String("manifests", "bench/testdata/webhook", "directory of manifests to send, in turn")
+	policy := flag.String("policy", "", "policy file for the webhook (default: the built-in policy)")
+	profile := flag.String("cpuprofile", "", "have the webhook write a CPU profile to this file")
+	flag.Parse()
+	if *bin == "" {
+		fmt.Fprintln(os.Stderr, "webhookload: -palisade is required")
+		os.Exit(2)
+	}
+	if err := run(*bin, *rate, *duration, *warmup, *manifests, *policy, *profile); err != nil {
+		fmt.Fprintln(os.Stderr, "webhookload:", err)
+		os.Exit(1)
+	}
+}
+
+func run(bin string, rate int, duration, warmup time.Duration, manifests, policy, profile string) error {
+	dir, err := os.MkdirTemp("", "webhookload-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	caPEM, err := writeKeyPair(dir)
+	if err != nil {
+		return err
+	}
+	bodies, err := reviews(manifests)
+	if err != nil {
+		return err
+	}
+	port, probe := freePort(), freePort()
+	args := []string{"webhook",
+		"--addr", "127.0.0.1:" + strconv.Itoa(port), "--probe-addr", "127.0.0.1:" + strconv.Itoa(probe),
+		"--tls-cert-file", filepath.Join(dir, "tls.crt"), "--tls-key-file", filepath.Join(dir, "tls.key"),
+		"--namespace-labels", "off", "--log-level", "error", "--shutdown-delay", "0s",
+	}
+	if policy != "" {
+		args = append(args, "--policy", policy)
+	}
+	if profile != "" {
+		args = append(args, "--cpuprofile", profile)
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	defer func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		_ = cmd.Wait()
+	}()
+	if err := waitReady(probe); err != nil {
+		return err
+	}
+
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM(caPEM)
+	// The webhook speaks HTTP/1.1 only; the API server then keeps a pool
+	// of keep-alive connections to it, and so does this client.
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+		TLSClientConfig:     &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12},
+		MaxIdleConnsPerHost: 64,
+		// Bounded, as the API server's pool is: beyond it requests queue
+		// (and the wait counts in their latency) instead of opening new
+		// TLS connections.
+		MaxConnsPerHost: 64,
+	}}
+	url := fmt.Sprintf("https://127.0.0.1:%d/validate", port)
+
+	mem := &memSampler{pid: cmd.Process.Pid}
+	ctx, stop := context.WithCancel(context.Background())
+	var memWG sync.WaitGroup
+	memWG.Add(1)
+	go func() { defer memWG.Done(); mem.run(ctx) }()
+
+	fmt.Printf("webhookload: %d req/s for %v after %v warm-up, %d request bodies (%s), HTTP/1.1 keep-alive over TLS on loopback\n",
+		rate, duration, warmup, len(bodies), manifests)
+	cpu0, self0 := procCPU(cmd.Process.Pid), selfCPU()
+	res := drive(client, url, bodies, rate, warmup, duration)
+	cpu1, self1 := procCPU(cmd.Process.Pid), selfCPU()
+	stop()
+	memWG.Wait()
+	res.report(duration)
+	mem.report()
+	n := float64(len(res.latencies) + res.errors)
+	if n > 0 {
+		fmt.Printf("CPU per request (warm-up included in the totals): webhook %v, load generator %v; webhook %.2f cores, generator %.2f cores\n",
+			time.Duration(float64(cpu1-cpu0)/n*float64(warmup+duration)/float64(duration)).Round(time.Microsecond),
+			time.Duration(float64(self1-self0)/n*float64(warmup+duration)/float64(duration)).Round(time.Microsecond),
+			(cpu1-cpu0).Seconds()/(warmup+duration).Seconds(), (self1-self0).Seconds()/(warmup+duration).Seconds())
+	}
+	if res.errors > 0 {
+		return fmt.Errorf("%d errors", res.errors)
+	}
+	return nil
+}
+
+type results struct {
+	mu        sync.Mutex
+	latencies []time.Duration
+	errors    int
+	firstErr  error
+	allowed   int
+	denied    int
+}
+
+func drive(client *http.Client, url string, bodies [][]byte, rate int, warmup, duration time.Duration) *results {
+	res := &results{latencies: make([]time.Duration, 0, int(float64(rate)*duration.Seconds())+16)}
+	interval := time.Second / time.Duration(rate)
+	start := time.Now()
+	end := start.Add(warmup + duration)
+	measureFrom := start.Add(warmup)
+	var wg sync.WaitGroup
+	var seq atomic.Int64
+	for i := 0; ; i++ {
+		due := start.Add(time.Duration(i) * interval)
+		if due.After(end) {
+			break
+		}
+		if d := time.Until(due); d > 0 {
+			time.Sleep(d)
+		}
+		wg.Add(1)
+		go func(due time.Time, body []byte) {
+			defer wg.Done()
+			n := seq.Add(1)
+			// Each request has its own UID, as the API server's have.
+			b := bytes.Replace(body, []byte(`"uid":"UID"`), []byte(`"uid":"req-`+strconv.FormatInt(n, 10)+`"`), 1)
+			allowed, err := send(client, url, b)
+			lat := time.Since(due)
+			if due.Before(measureFrom) {
+				return
+			}
+			res.mu.Lock()
+			defer res.mu.Unlock()
+			if err != nil {
+				res.errors++
+				if res.firstErr == nil {
+					res.firstErr = err
+				}
+				return
+			}
+			res.latencies = append(res.latencies, lat)
+			if allowed {
+				res.allowed++
+			} else {
+				res.denied++
+			}
+		}(due, bodies[i%len(bodies)])
+	}
+	wg.Wait()
+	return res
+}
+
+func send(client *http.Client, url string, body []byte) (bool, error) {
+	resp, err := client.Post(url, "application/json", bytes.NewReader(body)) //nolint:noctx // the client has a timeout
+	if err != nil {
+		return false, err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return false, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return false, fmt.Errorf("status %d: %s", resp.StatusCode, data)
+	}
+	// A full decode would cost the generator as much CPU as the webhook
+	// spends evaluating; the verdict is all it needs.
+	switch {
+	case bytes.Contains(data, []byte(`"allowed":true`)):
+		return true, nil
+	case bytes.Contains(data, []byte(`"allowed":false`)):
+		return false, nil
+	}
+	return false, fmt.Errorf("no verdict in the response: %.200s", data)
+}
+
+func (r *results) report(duration time.Duration) {
+	lat := r.latencies
+	slices.Sort(lat)
+	pct := func(p float64) time.Duration {
+		if len(lat) == 0 {
+			return 0
+		}
+		return lat[min(len(lat)-1, int(p*float64(len(lat))))]
+	}
+	total := len(lat) + r.errors
+	fmt.Printf("requests: %d measured (%.0f/s), %d allowed, %d denied, %d errors\n",
+		total, float64(total)/duration.Seconds(), r.allowed, r.denied, r.errors)
+	if r.firstErr != nil {
+		fmt.Printf("first error: %v\n", r.firstErr)
+	}
+	fmt.Printf("latency: p50 %v  p90 %v  p99 %v  p99.9 %v  max %v\n",
+		pct(0.50).Round(time.Microsecond), pct(0.90).Round(time.Microsecond), pct(0.99).Round(time.Microsecond),
+		pct(0.999).Round(time.Microsecond), pct(1).Round(time.Microsecond))
+}
+
+// memSampler reads the webhook's resident memory every second.
+type memSampler struct {
+	pid     int
+	samples []int // kB
+	hwm     int   // kB, the kernel's peak
+}
+
+func (m *memSampler) run(ctx context.Context) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		rss, hwm := procStatus(m.pid)
+		if rss > 0 {
+			m.samples = append(m.samples, rss)
+			m.hwm = hwm
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (m *memSampler) report() {
+	if len(m.samples) == 0 {
+		fmt.Println("memory: no samples")
+		return
+	}
+	// RSS at each tenth of the run shows whether memory is flat.
+	var marks []string
+	for i := 0; i < 10; i++ {
+		marks = append(marks, strconv.Itoa(m.samples[i*len(m.samples)/10]/1024))
+	}
+	marks = append(marks, strconv.Itoa(m.samples[len(m.samples)-1]/1024))
+	fmt.Printf("webhook RSS (MB) over the run: %s; peak %d MB\n", strings.Join(marks, " "), m.hwm/1024)
+}
+
+// procCPU returns the user and system CPU time a process has used.
+func procCPU(pid int) time.Duration {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The command name may hold spaces: fields count from after its ')'.
+	f := strings.Fields(string(data[bytes.LastIndexByte(data, ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	const clockTicks = 100 // USER_HZ on Linux
+	return time.Duration(utime+stime) * time.Second / clockTicks
+}
+
+// selfCPU returns the CPU time this process has used.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// procStatus returns VmRSS and VmHWM in kB.
+func procStatus(pid int) (rss, hwm int) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) < 2 {
+			continue
+		}
+		v, _ := strconv.Atoi(fields[1])
+		switch fields[0] {
+		case "VmRSS:":
+			rss = v
+		case "VmHWM:":
+			hwm = v
+		}
+	}
+	return rss, hwm
+}
+
+// reviews reads every manifest of dir as a request body with a UID
+// placeholder.
+func reviews(dir string) ([][]byte, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	if err != nil || len(files) == 0 {
+		return nil, fmt.Errorf("no manifests in %s", dir)
+	}
+	var out [][]byte
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		rv, err := admissiontest.Review(data, "UID", authenticationv1.UserInfo{Username: "system:serviceaccount:kube-system:replicaset-controller", Groups: []string{"system:serviceaccounts", "system:authenticated"}})
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", f, err)
+		}
+		b, err := json.Marshal(rv)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	return out, nil
+}
+
+func waitReady(port int) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/readyz", port)) //nolint:noctx // loopback probe
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return errors.New("the webhook did not become ready in 30s")
+}
+
+func freePort() int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// writeKeyPair writes a self-signed serving key pair for 127.0.0.1 into
+// dir and returns the certificate, which is its own CA.
+func writeKeyPair(dir string) ([]byte, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "webhookload"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		IsCA: true, BasicConstraintsValid: true,
+		KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return nil, err
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		return nil, err
+	}
+	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+	if err := os.WriteFile(filepath.Join(dir, "tls.crt"), certPEM, 0o600); err != nil {
+		return nil, err
+	}
+	return certPEM, os.WriteFile(filepath.Join(dir, "tls.key"), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600)
+}

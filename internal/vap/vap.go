@@ -23,6 +23,7 @@ import (
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/yaml"
 
@@ -307,7 +308,12 @@ func Write(w io.Writer, opts Options) error {
 	var buf bytes.Buffer
 	for _, p := range ps {
 		for _, obj := range []any{p.Policy, p.Binding} {
-			data, err := yaml.Marshal(obj)
+			m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+			if err != nil {
+				return err
+			}
+			delete(m, "status") // an empty status is noise to whoever applies it
+			data, err := yaml.Marshal(m)
 			if err != nil {
 				return err
 			}

@@ -207,7 +207,9 @@ type Resource struct {
 // With matchPolicy Equivalent the API server also calls them for other
 // versions of the same resources, converted to these.
 var Resources = []Resource{
-	{Group: "", Version: "v1", Resources: []string{"pods", "replicationcontrollers", "services"}},
+	// pods/ephemeralcontainers: `kubectl debug` adds containers to running
+	// pods through it, and they can be as privileged as any container.
+	{Group: "", Version: "v1", Resources: []string{"pods", "pods/ephemeralcontainers", "replicationcontrollers", "services"}},
 	{Group: "apps", Version: "v1", Resources: []string{"daemonsets", "deployments", "replicasets", "statefulsets"}},
 	{Group: "batch", Version: "v1", Resources: []string{"cronjobs", "jobs"}},
 	{Group: "networking.k8s.io", Version: "v1", Resources: []string{"ingresses", "networkpolicies"}},
@@ -530,6 +532,11 @@ func deployment(o Options) *appsv1.Deployment {
 						Image:           o.Image,
 						ImagePullPolicy: pull,
 						Args:            Args(),
+						// The Go runtime collects harder as memory nears
+						// the container's limit instead of being killed.
+						Env: []corev1.EnvVar{{Name: "GOMEMLIMIT", ValueFrom: &corev1.EnvVarSource{
+							ResourceFieldRef: &corev1.ResourceFieldSelector{Resource: "limits.memory"},
+						}}},
 						Ports: []corev1.ContainerPort{
 							{Name: "webhook", ContainerPort: WebhookPort, Protocol: corev1.ProtocolTCP},
 							{Name: "probes", ContainerPort: ProbePort, Protocol: corev1.ProtocolTCP},

@@ -61,7 +61,7 @@ rules:
   - apiGroups: [""]
     apiVersions: ["v1"]
     operations: ["CREATE", "UPDATE"]
-    resources: ["pods", "replicationcontrollers", "services"]
+    resources: ["pods", "pods/ephemeralcontainers", "replicationcontrollers", "services"]
     scope: "*"
   - apiGroups: ["apps"]
     apiVersions: ["v1"]

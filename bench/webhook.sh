@@ -12,4 +12,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 go build -o "$work/palisade" ./cmd/palisade
 go build -o "$work/webhookload" ./bench/webhookload
+echo "== palisade webhook"
 "$work/webhookload" -palisade "$work/palisade" -rate "$rate" -duration "$duration"
+echo "== baseline: a server that reads each review and allows it (the floor of this machine)"
+"$work/webhookload" -noop -rate "$rate" -duration "$duration"

@@ -28,6 +28,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log"
 	"math/big"
 	"net"
 	"net/http"
@@ -55,7 +56,25 @@ func main() {
 	manifests := flag.String("manifests", "bench/testdata/webhook", "directory of manifests to send, in turn")
 	policy := flag.String("policy", "", "policy file for the webhook (default: the built-in policy)")
 	profile := flag.String("cpuprofile", "", "have the webhook write a CPU profile to this file")
+	noop := flag.Bool("noop", false, "measure a server that only reads each review and allows it, instead of palisade: the floor this machine sets")
+	serveNoop := flag.String("serve-noop", "", "internal: serve the no-op webhook on `ADDR` with the key pair in -dir")
+	dir := flag.String("dir", "", "internal: key pair directory for -serve-noop")
 	flag.Parse()
+	if *serveNoop != "" {
+		if err := serveNoopWebhook(*serveNoop, *dir); err != nil {
+			fmt.Fprintln(os.Stderr, "webhookload:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if *noop {
+		self, err := os.Executable()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "webhookload:", err)
+			os.Exit(1)
+		}
+		*bin = self
+	}
 	if *bin == "" {
 		fmt.Fprintln(os.Stderr, "webhookload: -palisade is required")
 		os.Exit(2)
@@ -92,6 +111,11 @@ func run(bin string, rate int, duration, warmup time.Duration, manifests, policy
 	if profile != "" {
 		args = append(args, "--cpuprofile", profile)
 	}
+	if filepath.Base(bin) == filepath.Base(os.Args[0]) {
+		// The no-op baseline: this program serves, and is ready when its
+		// TLS port accepts connections.
+		args = []string{"-serve-noop", "127.0.0.1:" + strconv.Itoa(port), "-dir", dir}
+	}
 	cmd := exec.Command(bin, args...)
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
@@ -101,7 +125,11 @@ func run(bin string, rate int, duration, warmup time.Duration, manifests, policy
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		_ = cmd.Wait()
 	}()
-	if err := waitReady(probe); err != nil {
+	ready := probe
+	if args[0] == "-serve-noop" {
+		ready = port
+	}
+	if err := waitReady(ready, args[0] == "-serve-noop"); err != nil {
 		return err
 	}
 
@@ -134,13 +162,11 @@ func run(bin string, rate int, duration, warmup time.Duration, manifests, policy
 	memWG.Wait()
 	res.report(duration)
 	mem.report()
-	n := float64(len(res.latencies) + res.errors)
-	if n > 0 {
-		fmt.Printf("CPU per request (warm-up included in the totals): webhook %v, load generator %v; webhook %.2f cores, generator %.2f cores\n",
-			time.Duration(float64(cpu1-cpu0)/n*float64(warmup+duration)/float64(duration)).Round(time.Microsecond),
-			time.Duration(float64(self1-self0)/n*float64(warmup+duration)/float64(duration)).Round(time.Microsecond),
-			(cpu1-cpu0).Seconds()/(warmup+duration).Seconds(), (self1-self0).Seconds()/(warmup+duration).Seconds())
-	}
+	sent := float64(rate) * (warmup + duration).Seconds()
+	wall := (warmup + duration).Seconds()
+	fmt.Printf("CPU: webhook %.2f cores (%v per request), load generator %.2f cores (%v per request)\n",
+		(cpu1-cpu0).Seconds()/wall, time.Duration(float64(cpu1-cpu0)/sent).Round(time.Microsecond),
+		(self1-self0).Seconds()/wall, time.Duration(float64(self1-self0)/sent).Round(time.Microsecond))
 	if res.errors > 0 {
 		return fmt.Errorf("%d errors", res.errors)
 	}
@@ -362,9 +388,17 @@ func reviews(dir string) ([][]byte, error) {
 	return out, nil
 }
 
-func waitReady(port int) error {
+func waitReady(port int, dialOnly bool) error {
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
+		if dialOnly {
+			if c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
+				c.Close()
+				return nil
+			}
+			time.Sleep(100 * time.Millisecond)
+			continue
+		}
 		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/readyz", port)) //nolint:noctx // loopback probe
 		if err == nil {
 			resp.Body.Close()
@@ -414,4 +448,38 @@ func writeKeyPair(dir string) ([]byte, error) {
 		return nil, err
 	}
 	return certPEM, os.WriteFile(filepath.Join(dir, "tls.key"), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600)
+}
+
+// serveNoopWebhook answers every review with "allowed" after reading it,
+// over the same TLS and HTTP/1.1 settings as palisade webhook: the latency
+// and CPU it shows are what the machine, the network stack and the load
+// generator cost before any evaluation.
+func serveNoopWebhook(addr, dir string) error {
+	pair, err := tls.LoadX509KeyPair(filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key"))
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Addr:              addr,
+		ReadHeaderTimeout: 5 * time.Second,
+		// The readiness check connects and hangs up: not worth a log line.
+		ErrorLog:     log.New(io.Discard, "", 0),
+		TLSConfig:    &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12, NextProtos: []string{"http/1.1"}},
+		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			body, err := io.ReadAll(r.Body)
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+			uid := "x"
+			if i := bytes.Index(body, []byte(`"uid":"`)); i >= 0 {
+				rest := body[i+7:]
+				uid = string(rest[:bytes.IndexByte(rest, '"')])
+			}
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprintf(w, `{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":%q,"allowed":true}}`, uid)
+		}),
+	}
+	return srv.ListenAndServeTLS("", "")
 }

@@ -13,11 +13,11 @@ import (
 	"sync/atomic"
 	"time"
 
-	jsoniter "github.com/json-iterator/go"
 	admissionv1 "k8s.io/api/admission/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/palisade-dev/palisade/internal/engine"
+	"github.com/palisade-dev/palisade/internal/object"
 	"github.com/palisade-dev/palisade/internal/rule"
 )
 
@@ -33,11 +33,6 @@ const (
 	maxAuditValue  = 4096
 	webhookVersion = "admission.k8s.io/v1"
 )
-
-// reviewJSON decodes reviews: json-iterator, configured as the API server
-// configured it for years, is about twice as fast as encoding/json here,
-// and decoding is a large share of a request's cost.
-var reviewJSON = jsoniter.Config{EscapeHTML: true, CaseSensitive: true}.Froze()
 
 // NamespaceLabels returns the labels of a namespace, and false when the
 // namespace is not known (yet).
@@ -117,7 +112,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, mutating bool) {
 	if mutating {
 		endpoint = "mutate"
 	}
-	review, herr := readReview(w, r)
+	in, herr := readReview(w, r, mutating)
 	if herr != nil {
 		if m := h.opts.Metrics; m != nil {
 			m.badRequests.WithLabelValues(herr.reason).Inc()
@@ -128,11 +123,11 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, mutating bool) {
 		http.Error(w, herr.msg, herr.code)
 		return
 	}
-	req := review.Request
-	resp, result := h.respond(req, mutating)
+	req := in.review.Request
+	resp, result := h.respond(req, in.object, mutating)
 	resp.UID = req.UID
-	out := admissionv1.AdmissionReview{TypeMeta: review.TypeMeta, Response: resp}
-	body, err := json.Marshal(&out)
+	out := admissionv1.AdmissionReview{TypeMeta: in.review.TypeMeta, Response: resp}
+	body, err := reviewJSON.Marshal(&out)
 	if err != nil {
 		http.Error(w, "encoding the response: "+err.Error(), http.StatusInternalServerError)
 		return
@@ -146,7 +141,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, mutating bool) {
 }
 
 // readReview reads and checks one AdmissionReview.
-func readReview(w http.ResponseWriter, r *http.Request) (*admissionv1.AdmissionReview, *httpError) {
+func readReview(w http.ResponseWriter, r *http.Request, keepRaw bool) (*incoming, *httpError) {
 	if r.Method != http.MethodPost {
 		return nil, &httpError{http.StatusMethodNotAllowed, "method", "admission reviews are POSTed"}
 	}
@@ -163,26 +158,23 @@ func readReview(w http.ResponseWriter, r *http.Request) (*admissionv1.AdmissionR
 		}
 		return nil, &httpError{http.StatusBadRequest, "read", "reading the request: " + err.Error()}
 	}
-	var review admissionv1.AdmissionReview
-	if err := reviewJSON.Unmarshal(body, &review); err != nil {
-		// Decode again for the standard library's clearer message.
-		if err2 := json.Unmarshal(body, &review); err2 != nil {
-			err = err2
-		}
+	in, err := parseReview(body, keepRaw)
+	if err != nil {
 		return nil, &httpError{http.StatusBadRequest, "malformed", "the request is not an AdmissionReview: " + err.Error()}
 	}
+	review := &in.review
 	if review.APIVersion != webhookVersion || review.Kind != "AdmissionReview" {
 		return nil, &httpError{http.StatusBadRequest, "version", fmt.Sprintf("want an AdmissionReview of %s, got kind %q of %q", webhookVersion, review.Kind, review.APIVersion)}
 	}
 	if review.Request == nil || review.Request.UID == "" {
 		return nil, &httpError{http.StatusBadRequest, "no-request", "the AdmissionReview has no request or no request uid"}
 	}
-	return &review, nil
+	return in, nil
 }
 
 // respond decides one request. result is the metric label: allowed,
 // denied, warned or error.
-func (h *Handler) respond(req *admissionv1.AdmissionRequest, mutating bool) (*admissionv1.AdmissionResponse, string) {
+func (h *Handler) respond(req *admissionv1.AdmissionRequest, obj *object.Object, mutating bool) (*admissionv1.AdmissionResponse, string) {
 	allow := &admissionv1.AdmissionResponse{Allowed: true}
 	if req.Operation != admissionv1.Create && req.Operation != admissionv1.Update {
 		return allow, "allowed"
@@ -208,7 +200,16 @@ func (h *Handler) respond(req *admissionv1.AdmissionRequest, mutating bool) (*ad
 		return allow, "allowed"
 	}
 	ev := &evaluator{policy: pol, now: h.opts.Now}
-	obj, err := decode(req, false)
+	if obj == nil {
+		obj, err = decode(req, false)
+	} else if obj.RawNamespace == "" && req.Namespace != "" {
+		// The API server may not have written the namespace into the
+		// object yet.
+		if m, ok := obj.Typed.(metav1.Object); ok {
+			m.SetNamespace(req.Namespace)
+		}
+		obj.RawNamespace = req.Namespace
+	}
 	if err != nil {
 		msg := fmt.Sprintf("palisade: %s %s cannot be evaluated: %v", req.Kind.Kind, req.Name, err)
 		if pol.InvalidObjects == Allow || mutating {

@@ -27,22 +27,26 @@ import (
 var fixedNow = time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
 
 // fixture reads testdata/name (YAML) as JSON.
-func fixture(t *testing.T, name string) []byte {
+func fixture(t testing.TB, name string) []byte {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("testdata", name))
+	j, err := readFixture(name)
 	if err != nil {
 		t.Fatal(err)
-	}
-	j, err := yaml.YAMLToJSON(data)
-	if err != nil {
-		t.Fatalf("%s: %v", name, err)
 	}
 	return j
 }
 
+func readFixture(name string) ([]byte, error) {
+	data, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		return nil, err
+	}
+	return yaml.YAMLToJSON(data)
+}
+
 // reviewOf builds the AdmissionReview the API server would send for
 // object (JSON) under op, with old as the old object on updates.
-func reviewOf(t *testing.T, op admissionv1.Operation, object, old []byte, user authenticationv1.UserInfo) *admissionv1.AdmissionReview {
+func reviewOf(t testing.TB, op admissionv1.Operation, object, old []byte, user authenticationv1.UserInfo) *admissionv1.AdmissionReview {
 	t.Helper()
 	var meta struct {
 		APIVersion string `json:"apiVersion"`
@@ -83,7 +87,7 @@ var alice = authenticationv1.UserInfo{Username: "alice", Groups: []string{"devel
 
 // newTestHandler returns a handler under the policy text (DefaultPolicy
 // when empty), with namespace labels from nsLabels.
-func newTestHandler(t *testing.T, policy string, nsLabels map[string]map[string]string) *Handler {
+func newTestHandler(t testing.TB, policy string, nsLabels map[string]map[string]string) *Handler {
 	t.Helper()
 	if policy == "" {
 		policy = DefaultPolicy

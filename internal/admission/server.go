@@ -127,18 +127,20 @@ func NewServer(opts ServerOptions) (*Server, error) {
 		NextProtos:     []string{"h2", "http/1.1"},
 	}
 	mux := http.NewServeMux()
-	timeout := func(h http.Handler) http.Handler {
-		return http.TimeoutHandler(h, opts.RequestTimeout, "palisade: the request timed out")
-	}
-	mux.Handle("/validate", timeout(s.handler.Validating()))
-	mux.Handle("/mutate", timeout(s.handler.Mutating()))
+	// No http.TimeoutHandler: it costs a goroutine hand-off and a copy of
+	// every response, and cannot stop a handler anyway. WriteTimeout
+	// bounds each request from the end of its headers to the end of its
+	// response: a request that overruns it has its connection closed, and
+	// the API server applies the webhook's failurePolicy.
+	mux.Handle("/validate", s.handler.Validating())
+	mux.Handle("/mutate", s.handler.Mutating())
 	s.probeRoutes(mux)
 	s.https = &http.Server{
 		Handler:           mux,
 		TLSConfig:         tlsConf,
 		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       opts.RequestTimeout + 5*time.Second,
-		WriteTimeout:      opts.RequestTimeout + 5*time.Second,
+		ReadTimeout:       opts.RequestTimeout,
+		WriteTimeout:      opts.RequestTimeout,
 		IdleTimeout:       90 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(opts.Log.Handler(), slog.LevelWarn),

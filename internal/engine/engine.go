@@ -121,7 +121,17 @@ func Run(set *object.Set, opts Options) *Result {
 	if opts.Objects != nil {
 		objs = opts.Objects
 	}
+	workers = min(workers, max(len(objs), 1))
 	shards := make([]shard, workers)
+	if workers == 1 {
+		// One object (an admission request) or one worker: evaluating
+		// in the calling goroutine spares two goroutines and a channel
+		// per run, which is most of the engine's fixed cost.
+		for _, o := range objs {
+			shards[0].eval(o, set, opts)
+		}
+		return finish(shards, opts, now)
+	}
 	var wg sync.WaitGroup
 	next := make(chan int, workers)
 	go func() {
@@ -140,7 +150,11 @@ func Run(set *object.Set, opts Options) *Result {
 		}(&shards[w])
 	}
 	wg.Wait()
+	return finish(shards, opts, now)
+}
 
+// finish merges the workers' output, applies suppressions and sorts.
+func finish(shards []shard, opts Options, now func() time.Time) *Result {
 	res := &Result{}
 	for _, sh := range shards {
 		res.Findings = append(res.Findings, sh.findings...)

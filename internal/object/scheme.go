@@ -54,3 +54,9 @@ func newTyped(gvk schema.GroupVersionKind) runtime.Object {
 	}
 	return obj
 }
+
+// NewTyped returns an empty typed object for gvk, for callers that decode
+// an object themselves (the admission webhook, straight from a review), or
+// nil when the kind is not compiled in. Wrap the decoded object with
+// FromTyped.
+func NewTyped(gvk schema.GroupVersionKind) runtime.Object { return newTyped(gvk) }

@@ -1,0 +1,105 @@
+package admission
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"testing"
+
+	admissionv1 "k8s.io/api/admission/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/palisade-dev/palisade/internal/object"
+)
+
+// TestParseReviewMatchesStandardDecode checks the one-pass decoder
+// against encoding/json and object.FromJSON on the same reviews.
+func TestParseReviewMatchesStandardDecode(t *testing.T) {
+	for _, name := range []string{"privileged-deployment.yaml", "good-pod.yaml", "plain-pod.yaml"} {
+		t.Run(name, func(t *testing.T) {
+			obj := fixture(t, name)
+			body, err := json.Marshal(reviewOf(t, admissionv1.Update, obj, obj, alice))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var std admissionv1.AdmissionReview
+			if err := json.Unmarshal(body, &std); err != nil {
+				t.Fatal(err)
+			}
+			in, err := parseReview(body, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if in.object == nil {
+				t.Fatal("object not decoded in place")
+			}
+			want, err := object.FromJSON(object.Source{File: "admission"}, schema.GroupVersionKind(std.Request.Kind), std.Request.Namespace, std.Request.Object.Raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(in.object.Typed, want.Typed) {
+				t.Errorf("typed object differs:\n got %+v\nwant %+v", in.object.Typed, want.Typed)
+			}
+			// Everything but the object, which is decoded instead of kept.
+			got := in.review
+			got.Request.Object = std.Request.Object
+			std.Request.Options = got.Request.Options
+			if !reflect.DeepEqual(got, std) {
+				t.Errorf("review differs:\n got %+v\nwant %+v", got.Request, std.Request)
+			}
+			raw, err := parseReview(body, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if raw.object != nil || !bytes.Equal(raw.review.Request.Object.Raw, std.Request.Object.Raw) {
+				t.Error("keepRaw did not keep the object's JSON")
+			}
+		})
+	}
+}
+
+func TestParseReviewRejects(t *testing.T) {
+	good, _ := json.Marshal(reviewOf(t, admissionv1.Create, fixture(t, "good-pod.yaml"), nil, alice))
+	for name, body := range map[string][]byte{
+		"trailing data": append(append([]byte{}, good...), `{}`...),
+		"truncated":     good[:len(good)/2],
+		"not an object": []byte(`[1,2]`),
+	} {
+		if _, err := parseReview(body, false); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+// FuzzHandler feeds arbitrary bodies to the validating endpoint: it must
+// answer every one with a 4xx or a well-formed review, and never panic.
+func FuzzHandler(f *testing.F) {
+	for _, name := range []string{"privileged-deployment.yaml", "good-pod.yaml"} {
+		obj, err := readFixture(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		body, _ := json.Marshal(reviewOf(f, admissionv1.Create, obj, nil, alice))
+		f.Add(body)
+	}
+	f.Add([]byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"x","kind":{"version":"v1","kind":"Pod"},"object":{"spec":{"containers":[{"name":1}]}}}}`))
+	h := newTestHandler(f, "", nil).Validating()
+	f.Fuzz(func(t *testing.T, body []byte) {
+		req := httptest.NewRequest(http.MethodPost, "/validate", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		switch {
+		case rec.Code >= 400 && rec.Code < 500:
+		case rec.Code == http.StatusOK:
+			var out admissionv1.AdmissionReview
+			if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil || out.Response == nil {
+				t.Fatalf("200 without a review: %v %s", err, rec.Body)
+			}
+		default:
+			t.Fatalf("status %d: %s", rec.Code, rec.Body)
+		}
+	})
+}

@@ -29,21 +29,24 @@ lint:
 check-generated:
 	$(GO) generate ./...
 	$(GO) mod tidy -diff
-	git diff --exit-code -- docs go.mod go.sum || (echo "generated files are stale: run 'go generate ./...' and 'go mod tidy'" >&2; exit 1)
+	git diff --exit-code -- docs deploy go.mod go.sum || (echo "generated files are stale: run 'go generate ./...' and 'go mod tidy'" >&2; exit 1)
 
 # The race detector runs on the packages that share state between
-# goroutines (decoding, loading, the engine, the live-cluster lister); the
+# goroutines (decoding, loading, the engine, the live-cluster lister, the
+# webhook with its reloads); the
 # whole tree under -race would not fit CI's time budget on two cores.
 unit:
 	$(GO) test -count=1 ./...
-	$(GO) test -race -count=1 ./internal/object/... ./internal/engine/... ./internal/source/manifest/... ./internal/source/cluster/...
+	$(GO) test -race -count=1 ./internal/object/... ./internal/engine/... ./internal/source/manifest/... ./internal/source/cluster/... ./internal/admission/...
 
 bench:
 	$(GO) test ./bench -run '^$$' -bench . -benchmem
 	bench/scan.sh $(CORPUS)
+	bench/webhook.sh 2000 60s
 
 fuzz:
 	$(GO) test ./internal/object -run '^$$' -fuzz FuzzDecode -fuzztime 60s
+	$(GO) test ./internal/admission -run '^$$' -fuzz FuzzHandler -fuzztime 60s
 
 scan-examples:
 	$(GO) run ./cmd/palisade scan examples/

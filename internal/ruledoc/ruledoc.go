@@ -51,6 +51,9 @@ func Markdown(w io.Writer, rules []*rule.Rule) error {
 			if r.DefaultOff {
 				b.WriteString(" · off by default")
 			}
+			if r.NeedsContext {
+				b.WriteString(" · scans only (not the admission webhook)")
+			}
 			b.WriteString("\n\n")
 			fmt.Fprintf(&b, "%s\n\n**Remediation:** %s\n\n", r.Doc, r.Remediation)
 			if len(r.Aliases) > 0 {
@@ -106,6 +109,9 @@ func Explain(w io.Writer, r *rule.Rule) error {
 	fmt.Fprintf(&b, "Severity:    %s\nCategory:    %s\nFixable:     %s\n", r.Severity, r.Category, yesNo(r.Fixable))
 	if r.DefaultOff {
 		b.WriteString("Default:     off (enable with --enable or .palisade.yaml)\n")
+	}
+	if r.NeedsContext {
+		b.WriteString("Admission:   not checked by palisade webhook: it judges an object by the other objects of a scan\n")
 	}
 	if len(r.Aliases) > 0 {
 		fmt.Fprintf(&b, "Former IDs:  %s\n", strings.Join(r.Aliases, ", "))

@@ -90,7 +90,7 @@ func run(bin string, rate int, duration, warmup time.Duration, manifests, policy
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
+	defer func() { _ = os.RemoveAll(dir) }()
 	caPEM, err := writeKeyPair(dir)
 	if err != nil {
 		return err
@@ -116,7 +116,7 @@ func run(bin string, rate int, duration, warmup time.Duration, manifests, policy
 		// TLS port accepts connections.
 		args = []string{"-serve-noop", "127.0.0.1:" + strconv.Itoa(port), "-dir", dir}
 	}
-	cmd := exec.Command(bin, args...)
+	cmd := exec.Command(bin, args...) //nolint:gosec // the binary under test, named on the command line
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		return err
@@ -235,7 +235,7 @@ func send(client *http.Client, url string, body []byte) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	data, err := io.ReadAll(resp.Body)
 	if err != nil {
 		return false, err
@@ -344,7 +344,7 @@ func procStatus(pid int) (rss, hwm int) {
 	if err != nil {
 		return 0, 0
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		fields := strings.Fields(sc.Text())
@@ -393,7 +393,7 @@ func waitReady(port int, dialOnly bool) error {
 	for time.Now().Before(deadline) {
 		if dialOnly {
 			if c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
-				c.Close()
+				_ = c.Close()
 				return nil
 			}
 			time.Sleep(100 * time.Millisecond)
@@ -401,7 +401,7 @@ func waitReady(port int, dialOnly bool) error {
 		}
 		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/readyz", port)) //nolint:noctx // loopback probe
 		if err == nil {
-			resp.Body.Close()
+			_ = resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
 				return nil
 			}
@@ -416,7 +416,7 @@ func freePort() int {
 	if err != nil {
 		panic(err)
 	}
-	defer l.Close()
+	defer func() { _ = l.Close() }()
 	return l.Addr().(*net.TCPAddr).Port
 }
 
@@ -478,7 +478,7 @@ func serveNoopWebhook(addr, dir string) error {
 				uid = string(rest[:bytes.IndexByte(rest, '"')])
 			}
 			w.Header().Set("Content-Type", "application/json")
-			fmt.Fprintf(w, `{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":%q,"allowed":true}}`, uid)
+			_, _ = fmt.Fprintf(w, `{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":%q,"allowed":true}}`, uid)
 		}),
 	}
 	return srv.ListenAndServeTLS("", "")

@@ -3,7 +3,6 @@ package admission
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 
 	jsoniter "github.com/json-iterator/go"
@@ -78,7 +77,7 @@ func parseReview(body []byte, keepRaw bool) (*incoming, error) {
 			// decode's readable error.
 			return &incoming{review: std}, nil
 		}
-		return nil, fmt.Errorf("%v", it.Error)
+		return nil, it.Error
 	}
 	return in, nil
 }

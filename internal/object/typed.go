@@ -61,7 +61,7 @@ func FromJSON(src Source, gvk schema.GroupVersionKind, namespace string, data []
 			if err := kjson.UnmarshalCaseSensitivePreserveInts(data, typed); err != nil {
 				return nil, fmt.Errorf("%s: %s", gvk.Kind, strings.TrimPrefix(err.Error(), "json: "))
 			}
-			return nil, fmt.Errorf("%s: %v", gvk.Kind, err)
+			return nil, fmt.Errorf("%s: %w", gvk.Kind, err)
 		}
 		typed.GetObjectKind().SetGroupVersionKind(gvk)
 		o.Typed = typed

@@ -156,8 +156,19 @@ func Run(set *object.Set, opts Options) *Result {
 // finish merges the workers' output, applies suppressions and sorts.
 func finish(shards []shard, opts Options, now func() time.Time) *Result {
 	res := &Result{}
+	n := 0
 	for _, sh := range shards {
-		res.Findings = append(res.Findings, sh.findings...)
+		for _, c := range sh.findings {
+			n += len(c)
+		}
+	}
+	if n > 0 {
+		res.Findings = make([]Finding, 0, n)
+	}
+	for _, sh := range shards {
+		for _, c := range sh.findings {
+			res.Findings = append(res.Findings, c...)
+		}
 		res.RuleErrors = append(res.RuleErrors, sh.errs...)
 	}
 	sup := newSuppressor(opts, now())
@@ -173,8 +184,11 @@ func finish(shards []shard, opts Options, now func() time.Time) *Result {
 }
 
 // shard is one worker's output; workers share nothing while they run.
+// Findings are kept in chunks of at most findingChunk, so that a scan with
+// many findings never copies them to grow one slice; finish copies each
+// once into the result.
 type shard struct {
-	findings []Finding
+	findings [][]Finding
 	errs     []RuleError
 	pass     *rule.Pass
 	current  *Configured
@@ -211,8 +225,23 @@ func (sh *shard) collect(f rule.Finding) {
 		}
 		fd.Origin, fd.Pos = org, org.Location()
 	}
-	sh.findings = append(sh.findings, fd)
+	if k := len(sh.findings); k == 0 || len(sh.findings[k-1]) == cap(sh.findings[k-1]) {
+		// Small scans (an admission request) start small; chunks grow
+		// to findingChunk.
+		size := findingChunk
+		if k == 0 {
+			size = 8
+		} else if c := 2 * cap(sh.findings[k-1]); c < size {
+			size = c
+		}
+		sh.findings = append(sh.findings, make([]Finding, 0, size))
+	}
+	last := &sh.findings[len(sh.findings)-1]
+	*last = append(*last, fd)
 }
+
+// findingChunk is the largest chunk a shard allocates for findings.
+const findingChunk = 1024
 
 // File is the file a person edits to address the finding: the Origin's
 // file for generated objects, else the object's source file. Pos is a

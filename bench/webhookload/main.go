@@ -16,20 +16,14 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log"
-	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -46,6 +40,7 @@ import (
 	authenticationv1 "k8s.io/api/authentication/v1"
 
 	"github.com/palisade-dev/palisade/internal/admission/admissiontest"
+	"github.com/palisade-dev/palisade/internal/deploy"
 )
 
 func main() {
@@ -420,34 +415,20 @@ func freePort() int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// writeKeyPair writes a self-signed serving key pair for 127.0.0.1 into
-// dir and returns the certificate, which is its own CA.
+// writeKeyPair writes a serving key pair for 127.0.0.1 into dir and
+// returns the CA that signed it.
 func writeKeyPair(dir string) ([]byte, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, err
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "webhookload"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		IsCA: true, BasicConstraintsValid: true,
-		KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	b, err := deploy.GenerateCerts(deploy.CertOptions{
 		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+		Now:         time.Now(), CAValidity: 24 * time.Hour, Validity: 24 * time.Hour,
+	})
 	if err != nil {
 		return nil, err
 	}
-	keyDER, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "tls.crt"), b.Cert, 0o600); err != nil {
 		return nil, err
 	}
-	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
-	if err := os.WriteFile(filepath.Join(dir, "tls.crt"), certPEM, 0o600); err != nil {
-		return nil, err
-	}
-	return certPEM, os.WriteFile(filepath.Join(dir, "tls.key"), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600)
+	return b.CA, os.WriteFile(filepath.Join(dir, "tls.key"), b.Key, 0o600)
 }
 
 // serveNoopWebhook answers every review with "allowed" after reading it,

@@ -3,16 +3,11 @@ package admission
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
 	"io"
-	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -23,6 +18,7 @@ import (
 
 	admissionv1 "k8s.io/api/admission/v1"
 
+	"github.com/palisade-dev/palisade/internal/deploy"
 	"github.com/palisade-dev/palisade/internal/rules"
 )
 
@@ -32,48 +28,21 @@ type testPKI struct {
 	leaf                   *x509.Certificate
 }
 
-func newTestPKI(t *testing.T, cn string) testPKI {
+func newTestPKI(t *testing.T) testPKI {
 	t.Helper()
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	b, err := deploy.GenerateCerts(deploy.CertOptions{
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
+		Now:         time.Now(), CAValidity: time.Hour, Validity: time.Hour,
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := time.Now()
-	caTmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: cn + " CA"},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	block, _ := pem.Decode(b.Cert)
+	leaf, err := x509.ParseCertificate(block.Bytes)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ca, _ := x509.ParseCertificate(caDER)
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: cn},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, DNSNames: []string{"localhost"},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf, _ := x509.ParseCertificate(der)
-	keyDER, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return testPKI{
-		caPEM:   pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}),
-		certPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
-		keyPEM:  pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}),
-		leaf:    leaf,
-	}
+	return testPKI{caPEM: b.CA, certPEM: b.Cert, keyPEM: b.Key, leaf: leaf}
 }
 
 func writeFile(t *testing.T, name string, data []byte) {
@@ -103,7 +72,7 @@ func eventually(t *testing.T, what string, cond func() bool) {
 func TestServerReloadsAndReports(t *testing.T) {
 	dir := t.TempDir()
 	certFile, keyFile, policyFile := filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key"), filepath.Join(dir, "policy.yaml")
-	a, b := newTestPKI(t, "first"), newTestPKI(t, "second")
+	a, b := newTestPKI(t), newTestPKI(t)
 	writeFile(t, certFile, a.certPEM)
 	writeFile(t, keyFile, a.keyPEM)
 	writeFile(t, policyFile, []byte(DefaultPolicy))
@@ -149,8 +118,8 @@ func TestServerReloadsAndReports(t *testing.T) {
 	}
 
 	resp, peer := send()
-	if resp.Allowed || peer.Subject.CommonName != "first" {
-		t.Fatalf("allowed=%v served %q", resp.Allowed, peer.Subject.CommonName)
+	if resp.Allowed || !peer.Equal(a.leaf) {
+		t.Fatalf("allowed=%v, served the first certificate: %v", resp.Allowed, peer.Equal(a.leaf))
 	}
 
 	// Probes and metrics, over plain HTTP.
@@ -175,7 +144,7 @@ func TestServerReloadsAndReports(t *testing.T) {
 	// Rotating the key pair takes effect without a restart.
 	writeFile(t, certFile, b.certPEM)
 	writeFile(t, keyFile, b.keyPEM)
-	eventually(t, "the new certificate", func() bool { _, p := send(); return p.Subject.CommonName == "second" })
+	eventually(t, "the new certificate", func() bool { _, p := send(); return p.Equal(b.leaf) })
 
 	// A new policy takes effect; a broken one is reported and the last
 	// good one stays.
@@ -207,7 +176,7 @@ func get(t *testing.T, url string) (int, string) {
 
 func TestServerRefusesToStartBroken(t *testing.T) {
 	dir := t.TempDir()
-	a := newTestPKI(t, "x")
+	a := newTestPKI(t)
 	certFile, keyFile := filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key")
 	writeFile(t, certFile, a.certPEM)
 	writeFile(t, keyFile, a.keyPEM)
@@ -230,7 +199,7 @@ func TestSlowClientIsCut(t *testing.T) {
 		t.Skip("waits for the header timeout")
 	}
 	dir := t.TempDir()
-	a := newTestPKI(t, "x")
+	a := newTestPKI(t)
 	certFile, keyFile := filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key")
 	writeFile(t, certFile, a.certPEM)
 	writeFile(t, keyFile, a.keyPEM)

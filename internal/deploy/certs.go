@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io/fs"
 	"math/big"
+	"net"
 	"os"
 	"path/filepath"
 	"time"
@@ -48,8 +49,12 @@ func DNSNames(service, namespace string) []string {
 
 // CertOptions control GenerateCerts.
 type CertOptions struct {
-	// DNSNames must not be empty; the first is also the common name.
-	DNSNames []string
+	// DNSNames and IPAddresses are what the serving certificate covers;
+	// at least one is required. The first DNS name (or address) is also
+	// the common name. Addresses serve webhooks registered by URL, as the
+	// tests and benchmarks register theirs on loopback.
+	DNSNames    []string
+	IPAddresses []net.IP
 	// Now is the start of the validity; certificates are valid from five
 	// minutes before it, to allow for clock skew.
 	Now time.Time
@@ -66,8 +71,14 @@ const clockSkew = 5 * time.Minute
 // ECDSA P-256 keys. The CA's private key is discarded: nothing else can
 // ever be signed with it, and renewing means generating a new bundle.
 func GenerateCerts(o CertOptions) (*Bundle, error) {
-	if len(o.DNSNames) == 0 {
-		return nil, errors.New("no DNS names for the serving certificate")
+	if len(o.DNSNames) == 0 && len(o.IPAddresses) == 0 {
+		return nil, errors.New("no DNS names or addresses for the serving certificate")
+	}
+	cn := ""
+	if len(o.DNSNames) > 0 {
+		cn = o.DNSNames[0]
+	} else {
+		cn = o.IPAddresses[0].String()
 	}
 	if o.CAValidity <= 0 || o.Validity <= 0 {
 		return nil, fmt.Errorf("validity must be positive (CA %s, certificate %s)", o.CAValidity, o.Validity)
@@ -114,8 +125,9 @@ func GenerateCerts(o CertOptions) (*Bundle, error) {
 	}
 	leafTmpl := &x509.Certificate{
 		SerialNumber:          leafSerial,
-		Subject:               pkix.Name{CommonName: o.DNSNames[0]},
+		Subject:               pkix.Name{CommonName: cn},
 		DNSNames:              o.DNSNames,
+		IPAddresses:           o.IPAddresses,
 		NotBefore:             start,
 		NotAfter:              notAfter,
 		BasicConstraintsValid: true,

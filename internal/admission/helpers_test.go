@@ -7,18 +7,14 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	admissionv1 "k8s.io/api/admission/v1"
 	authenticationv1 "k8s.io/api/authentication/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/yaml"
 
+	"github.com/palisade-dev/palisade/internal/admission/admissiontest"
 	"github.com/palisade-dev/palisade/internal/rules"
 )
 
@@ -49,38 +45,16 @@ func readFixture(name string) ([]byte, error) {
 func reviewOf(t testing.TB, op admissionv1.Operation, object, old []byte, user authenticationv1.UserInfo) *admissionv1.AdmissionReview {
 	t.Helper()
 	var meta struct {
-		APIVersion string `json:"apiVersion"`
-		Kind       string `json:"kind"`
-		Metadata   struct {
-			Name, Namespace string
-		} `json:"metadata"`
+		Metadata struct{ Name string } `json:"metadata"`
 	}
 	if err := json.Unmarshal(object, &meta); err != nil {
 		t.Fatal(err)
 	}
-	gv, err := schema.ParseGroupVersion(meta.APIVersion)
+	rv, err := admissiontest.ReviewOf(op, object, old, "uid-"+meta.Metadata.Name, user)
 	if err != nil {
 		t.Fatal(err)
 	}
-	gvk := metav1.GroupVersionKind{Group: gv.Group, Version: gv.Version, Kind: meta.Kind}
-	resource := metav1.GroupVersionResource{Group: gv.Group, Version: gv.Version, Resource: strings.ToLower(meta.Kind) + "s"}
-	req := &admissionv1.AdmissionRequest{
-		UID:       types.UID("uid-" + meta.Metadata.Name),
-		Kind:      gvk,
-		Resource:  resource,
-		Name:      meta.Metadata.Name,
-		Namespace: meta.Metadata.Namespace,
-		Operation: op,
-		UserInfo:  user,
-		Object:    runtime.RawExtension{Raw: object},
-	}
-	if old != nil {
-		req.OldObject = runtime.RawExtension{Raw: old}
-	}
-	return &admissionv1.AdmissionReview{
-		TypeMeta: metav1.TypeMeta{APIVersion: "admission.k8s.io/v1", Kind: "AdmissionReview"},
-		Request:  req,
-	}
+	return rv
 }
 
 var alice = authenticationv1.UserInfo{Username: "alice", Groups: []string{"developers", "system:authenticated"}}

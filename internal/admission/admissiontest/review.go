@@ -23,6 +23,12 @@ func Review(manifest []byte, uid string, user authenticationv1.UserInfo) (*admis
 	if err != nil {
 		return nil, err
 	}
+	return ReviewOf(admissionv1.Create, obj, nil, uid, user)
+}
+
+// ReviewOf returns the AdmissionReview of operation op on object (JSON),
+// with old as the old object of an update (nil otherwise).
+func ReviewOf(op admissionv1.Operation, obj, old []byte, uid string, user authenticationv1.UserInfo) (*admissionv1.AdmissionReview, error) {
 	var meta struct {
 		APIVersion string `json:"apiVersion"`
 		Kind       string `json:"kind"`
@@ -41,20 +47,34 @@ func Review(manifest []byte, uid string, user authenticationv1.UserInfo) (*admis
 	if err != nil {
 		return nil, err
 	}
+	req := &admissionv1.AdmissionRequest{
+		UID:       types.UID(uid),
+		Kind:      metav1.GroupVersionKind{Group: gv.Group, Version: gv.Version, Kind: meta.Kind},
+		Resource:  metav1.GroupVersionResource{Group: gv.Group, Version: gv.Version, Resource: Resource(meta.Kind)},
+		Name:      meta.Metadata.Name,
+		Namespace: meta.Metadata.Namespace,
+		Operation: op,
+		UserInfo:  user,
+		Object:    runtime.RawExtension{Raw: obj},
+		Options:   runtime.RawExtension{Raw: []byte(`{"apiVersion":"meta.k8s.io/v1","kind":"` + optionsKind(op) + `"}`)},
+	}
+	if old != nil {
+		req.OldObject = runtime.RawExtension{Raw: old}
+	}
 	return &admissionv1.AdmissionReview{
 		TypeMeta: metav1.TypeMeta{APIVersion: "admission.k8s.io/v1", Kind: "AdmissionReview"},
-		Request: &admissionv1.AdmissionRequest{
-			UID:       types.UID(uid),
-			Kind:      metav1.GroupVersionKind{Group: gv.Group, Version: gv.Version, Kind: meta.Kind},
-			Resource:  metav1.GroupVersionResource{Group: gv.Group, Version: gv.Version, Resource: Resource(meta.Kind)},
-			Name:      meta.Metadata.Name,
-			Namespace: meta.Metadata.Namespace,
-			Operation: admissionv1.Create,
-			UserInfo:  user,
-			Object:    runtime.RawExtension{Raw: obj},
-			Options:   runtime.RawExtension{Raw: []byte(`{"apiVersion":"meta.k8s.io/v1","kind":"CreateOptions"}`)},
-		},
+		Request:  req,
 	}, nil
+}
+
+func optionsKind(op admissionv1.Operation) string {
+	switch op {
+	case admissionv1.Update:
+		return "UpdateOptions"
+	case admissionv1.Delete:
+		return "DeleteOptions"
+	}
+	return "CreateOptions"
 }
 
 // Resource returns the resource name of a built-in kind: lower case,

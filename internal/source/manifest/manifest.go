@@ -141,44 +141,26 @@ func loadFile(name string, opts Options) *object.Result {
 }
 
 // readFile reads at most MaxFileSize bytes and rejects binary content. For
-// regular files it sizes the buffer from Stat, so a file costs one read
-// call plus the one that sees EOF.
+// regular files (readRegular) it sizes the buffer from Stat, so a file
+// costs one read call.
 //
 // Only regular files are opened: opening a named pipe blocks until a
 // writer comes, and reading a device may never end. The mode is checked
 // before opening, and again on the open file (opened without blocking) in
 // case the name was replaced in between.
 func readFile(name string, opts Options) ([]byte, error) {
-	r := opts.Stdin
-	size := int64(0)
-	if name != "-" {
-		fi, err := os.Stat(name)
+	var data []byte
+	var err error
+	if name == "-" {
+		data, err = readAll(io.LimitReader(opts.Stdin, opts.MaxFileSize+1), 0)
 		if err != nil {
-			return nil, describe(err)
+			err = describe(err)
 		}
-		if err := regular(fi); err != nil {
-			return nil, err
-		}
-		f, err := os.OpenFile(name, os.O_RDONLY|openFlags, 0)
-		if err != nil {
-			return nil, describe(err)
-		}
-		defer func() { _ = f.Close() }() // read only: nothing to flush
-		fi, err = f.Stat()
-		if err != nil {
-			return nil, describe(err)
-		}
-		if err := regular(fi); err != nil {
-			return nil, err
-		}
-		if fi.Size() > opts.MaxFileSize {
-			return nil, fmt.Errorf("file is %d bytes, larger than the %d byte limit", fi.Size(), opts.MaxFileSize)
-		}
-		r, size = f, fi.Size()
+	} else {
+		data, err = readRegular(name, opts.MaxFileSize)
 	}
-	data, err := readAll(io.LimitReader(r, opts.MaxFileSize+1), size)
 	if err != nil {
-		return nil, describe(err)
+		return nil, err
 	}
 	if int64(len(data)) > opts.MaxFileSize {
 		return nil, fmt.Errorf("input is larger than the %d byte limit", opts.MaxFileSize)

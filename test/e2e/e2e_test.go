@@ -17,7 +17,10 @@ import (
 	"testing"
 
 	authenticationv1 "k8s.io/api/authentication/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
@@ -163,6 +166,7 @@ func TestScannerRole(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv.Create(t, "", string(data))
+	checkScannerCronJob(t, srv)
 	ns := srv.Namespace(t, "role")
 	srv.Create(t, ns, `
 apiVersion: rbac.authorization.k8s.io/v1
@@ -219,5 +223,27 @@ spec:
 	_, r = scanJSON(t, "--cluster", "--kubeconfig", srv.Kubeconfig(t, apiserver.Carol), "-A")
 	if !strings.Contains(r.stdout, "skipped pods: forbidden") {
 		t.Errorf("no note about skipped pods for a user without permissions:\n%.3000s", r.stdout)
+	}
+}
+
+// checkScannerCronJob creates deploy/scanner/cronjob.yaml in the namespace
+// the RBAC file made, and a pod from its template with a server-side dry
+// run: the namespace enforces the restricted Pod Security Standard, so the
+// API server's own Pod Security Admission must admit it.
+func checkScannerCronJob(t *testing.T, srv *apiserver.Server) {
+	t.Helper()
+	data, err := os.ReadFile("../../deploy/scanner/cronjob.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs := srv.Create(t, "", string(data))
+	var cj batchv1.CronJob
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(objs[0].Object, &cj); err != nil {
+		t.Fatal(err)
+	}
+	tmpl := cj.Spec.JobTemplate.Spec.Template
+	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{GenerateName: "palisade-scan-", Namespace: "palisade", Labels: tmpl.Labels, Annotations: tmpl.Annotations}, Spec: tmpl.Spec}
+	if _, err := srv.Client().CoreV1().Pods("palisade").Create(context.Background(), pod, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}}); err != nil {
+		t.Fatalf("the scanner's pod is not admitted in its restricted namespace: %v", err)
 	}
 }

@@ -22,6 +22,11 @@ type Resource struct {
 	Workload bool
 	// MetadataOnly kinds are read without their contents (Secrets).
 	MetadataOnly bool
+	// Custom kinds come from custom resource definitions that a cluster
+	// may not have (Istio's): they are read through the dynamic client in
+	// the version the cluster prefers, and only when discovery shows the
+	// group is served, so a cluster without them gets no note.
+	Custom bool
 
 	list listFunc
 }
@@ -79,6 +84,8 @@ var Resources = []Resource{
 	{Group: "", Resource: "services", Kind: "Service", Namespaced: true, list: listServices},
 	{Group: "networking.k8s.io", Resource: "ingresses", Kind: "Ingress", Namespaced: true, list: listIngresses},
 	{Group: "networking.k8s.io", Resource: "networkpolicies", Kind: "NetworkPolicy", Namespaced: true, list: listNetworkPolicies},
+	{Group: "security.istio.io", Resource: "authorizationpolicies", Kind: "AuthorizationPolicy", Namespaced: true, Custom: true},
+	{Group: "security.istio.io", Resource: "peerauthentications", Kind: "PeerAuthentication", Namespaced: true, Custom: true},
 	{Group: "apps", Resource: "deployments", Kind: "Deployment", Namespaced: true, Workload: true, list: listDeployments},
 	{Group: "apps", Resource: "statefulsets", Kind: "StatefulSet", Namespaced: true, Workload: true, list: listStatefulSets},
 	{Group: "apps", Resource: "daemonsets", Kind: "DaemonSet", Namespaced: true, Workload: true, list: listDaemonSets},

@@ -14,9 +14,12 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
@@ -127,12 +130,18 @@ func Load(ctx context.Context, cfg *rest.Config, opts Options) (*Result, error) 
 	}
 	defer l.progress.done()
 
+	if err := l.discoverCustom(cfg); err != nil {
+		return nil, err
+	}
 	// Everything but the owned kinds at once, then the owned kinds once
 	// their owners are known.
 	var first, owned []Resource
 	for _, r := range Resources {
 		if len(opts.Kinds) > 0 && !slices.Contains(opts.Kinds, r.Kind) {
 			continue
+		}
+		if r.Custom && l.customVersion[r.Group] == "" {
+			continue // the cluster does not serve the group
 		}
 		switch r.Resource {
 		case "replicasets", "jobs", "pods":
@@ -161,9 +170,13 @@ func Load(ctx context.Context, cfg *rest.Config, opts Options) (*Result, error) 
 }
 
 type loader struct {
-	cs       kubernetes.Interface
-	opts     Options
-	progress *progress
+	cs  kubernetes.Interface
+	dyn dynamic.Interface
+	// customVersion is the preferred version of each custom group the
+	// cluster serves.
+	customVersion map[string]string
+	opts          Options
+	progress      *progress
 
 	mu         sync.Mutex // guards res and controllers
 	res        *Result
@@ -252,9 +265,12 @@ func (l *loader) list(ctx context.Context, r Resource, ns string) error {
 			cont  string
 			err   error
 		)
-		if r.MetadataOnly {
+		switch {
+		case r.MetadataOnly:
 			items, cont, err = l.listSecretMetadata(ctx, ns, lo)
-		} else {
+		case r.Custom:
+			items, cont, err = l.listCustom(ctx, r, ns, lo)
+		default:
 			items, cont, err = r.list(ctx, l.cs, ns, lo)
 		}
 		switch {
@@ -313,6 +329,50 @@ func (l *loader) list(ctx context.Context, r Resource, ns string) error {
 	return nil
 }
 
+// discoverCustom finds which custom groups of Resources the cluster serves,
+// and in which version, and makes the dynamic client to read them.
+func (l *loader) discoverCustom(cfg *rest.Config) error {
+	want := map[string]bool{}
+	for _, r := range Resources {
+		if r.Custom {
+			want[r.Group] = true
+		}
+	}
+	groups, err := l.cs.Discovery().ServerGroups()
+	if err != nil {
+		if apierrors.IsForbidden(err) {
+			return nil // discovery is open to every user; without it, no custom kinds
+		}
+		return fmt.Errorf("discovering API groups: %w", err)
+	}
+	l.customVersion = map[string]string{}
+	for _, g := range groups.Groups {
+		if want[g.Name] {
+			l.customVersion[g.Name] = g.PreferredVersion.Version
+		}
+	}
+	if len(l.customVersion) == 0 {
+		return nil
+	}
+	// JSON, not protobuf: custom resources have no protobuf form.
+	l.dyn, err = dynamic.NewForConfig(cfg)
+	return err
+}
+
+// listCustom lists one page of a custom kind.
+func (l *loader) listCustom(ctx context.Context, r Resource, ns string, lo metav1.ListOptions) ([]runtime.Object, string, error) {
+	gvr := schema.GroupVersionResource{Group: r.Group, Version: l.customVersion[r.Group], Resource: r.Resource}
+	list, err := l.dyn.Resource(gvr).Namespace(ns).List(ctx, lo)
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]runtime.Object, len(list.Items))
+	for i := range list.Items {
+		out[i] = &list.Items[i]
+	}
+	return out, list.GetContinue(), nil
+}
+
 // convert turns one listed item into an object, or nil for a Namespace
 // outside the requested ones. It drops managedFields and the status of
 // pods, which no check reads and which are often the largest part of an
@@ -329,7 +389,17 @@ func (l *loader) convert(r Resource, it runtime.Object) (*object.Object, error) 
 	if p, ok := it.(*corev1.Pod); ok {
 		p.Status = corev1.PodStatus{} // what runs, not what is declared: no check reads it
 	}
-	return object.FromTyped(it, object.Source{File: l.sourceName(r.Kind, m.GetNamespace(), m.GetName())})
+	src := object.Source{File: l.sourceName(r.Kind, m.GetNamespace(), m.GetName())}
+	if u, ok := it.(*unstructured.Unstructured); ok {
+		// A custom resource: the same generic object a manifest of it
+		// decodes to.
+		data, err := u.MarshalJSON()
+		if err != nil {
+			return nil, fmt.Errorf("listing %s: %w", r, err)
+		}
+		return object.FromJSON(src, u.GroupVersionKind(), m.GetNamespace(), data)
+	}
+	return object.FromTyped(it, src)
 }
 
 func (l *loader) sourceName(kind, ns, name string) string {

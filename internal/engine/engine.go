@@ -97,6 +97,12 @@ type Options struct {
 	// across objects. Nil means every object of the set. `palisade fix`
 	// rescans one file this way.
 	Objects []*object.Object
+	// External are findings about objects of the set that come from
+	// outside the rules: the image scanner's findings about the images a
+	// workload runs (`palisade scan --images`). The engine places,
+	// suppresses and sorts them like the rules' findings, so that
+	// annotations and ignores apply to them too. Optional.
+	External []rule.Finding
 }
 
 // Result is the outcome of a run.
@@ -171,6 +177,9 @@ func finish(shards []shard, opts Options, now func() time.Time) *Result {
 		}
 		res.RuleErrors = append(res.RuleErrors, sh.errs...)
 	}
+	for _, f := range opts.External {
+		res.Findings = append(res.Findings, place(f))
+	}
 	sup := newSuppressor(opts, now())
 	for i := range res.Findings {
 		res.Findings[i].Suppressed = sup.match(&res.Findings[i])
@@ -216,15 +225,7 @@ func (sh *shard) collect(f rule.Finding) {
 	if c := sh.current; c.Severity != 0 && f.Severity == c.Rule.Severity {
 		f.Severity = c.Severity
 	}
-	pos, _ := f.Object.Position(f.Path)
-	fd := Finding{Finding: f, Pos: pos}
-	if org := f.Object.Origin(f.Path); org != nil {
-		if org.Line == 0 {
-			// Only the file is known: point at the object.
-			org.File, org.Line, org.Column, org.Approximate = f.Object.Source.File, f.Object.Line, 0, true
-		}
-		fd.Origin, fd.Pos = org, org.Location()
-	}
+	fd := place(f)
 	if k := len(sh.findings); k == 0 || len(sh.findings[k-1]) == cap(sh.findings[k-1]) {
 		// Small scans (an admission request) start small; chunks grow
 		// to findingChunk.
@@ -242,6 +243,21 @@ func (sh *shard) collect(f rule.Finding) {
 
 // findingChunk is the largest chunk a shard allocates for findings.
 const findingChunk = 1024
+
+// place locates a finding in its object's source, or for generated
+// objects in the file a person edits.
+func place(f rule.Finding) Finding {
+	pos, _ := f.Object.Position(f.Path)
+	fd := Finding{Finding: f, Pos: pos}
+	if org := f.Object.Origin(f.Path); org != nil {
+		if org.Line == 0 {
+			// Only the file is known: point at the object.
+			org.File, org.Line, org.Column, org.Approximate = f.Object.Source.File, f.Object.Line, 0, true
+		}
+		fd.Origin, fd.Pos = org, org.Location()
+	}
+	return fd
+}
 
 // File is the file a person edits to address the finding: the Origin's
 // file for generated objects, else the object's source file. Pos is a

@@ -186,8 +186,9 @@ type Route struct {
 func Build(set *object.Set, in Inputs) *Graph {
 	b := &builder{
 		set: set, in: in, rbac: rbac.For(set), byAccount: map[[2]string][]rbac.Finding{},
-		g:    &Graph{nodes: map[string]*Node{}, edges: map[[2]string]*Edge{}, byObj: map[*object.Object][]*Path{}},
-		done: map[string]bool{},
+		facts: map[*object.Object][]Fact{},
+		g:     &Graph{nodes: map[string]*Node{}, edges: map[[2]string]*Edge{}, byObj: map[*object.Object][]*Path{}},
+		done:  map[string]bool{},
 	}
 	b.entries()
 	g := b.g
@@ -213,7 +214,10 @@ type builder struct {
 	// byAccount caches the risks of each service account: many workloads
 	// share one.
 	byAccount map[[2]string][]rbac.Finding
-	g         *Graph
+	// facts caches Inputs.Facts for each workload: a workload behind
+	// several Services or Ingress routes is followed from each.
+	facts map[*object.Object][]Fact
+	g     *Graph
 	// done holds the keys of the paths found, so that two routes to the
 	// same workload (two Ingress rules) make one path.
 	done map[string]bool
@@ -343,9 +347,10 @@ func (b *builder) workload(steps []Step, w *object.Object, why string) {
 	}
 	wstep := Step{Node: objectNode(Workload, w, ref(w)), Why: why}
 	steps = append(slices.Clip(steps), wstep)
-	var facts []Fact
-	if b.in.Facts != nil {
+	facts, ok := b.facts[w]
+	if !ok && b.in.Facts != nil {
 		facts = b.in.Facts(b.set, w)
+		b.facts[w] = facts
 	}
 	bypass := ""
 	for _, f := range facts {

@@ -71,14 +71,25 @@ func WorkloadsMatching(set *object.Set, ns string, selector map[string]string) [
 		}
 	}
 	var out []*object.Object
-	sel := labels.SelectorFromValidatedSet(selector)
 	for _, w := range candidates {
 		pod, _ := w.PodTemplate()
-		if sel.Matches(labels.Set(pod.Meta.Labels)) {
+		if hasLabels(pod.Meta.Labels, selector) {
 			out = append(out, w)
 		}
 	}
 	return out
+}
+
+// hasLabels reports whether set holds every pair of selector, as the
+// selector labels.SelectorFromValidatedSet(selector) matches it, without
+// building that selector for every candidate.
+func hasLabels(set, selector map[string]string) bool {
+	for k, v := range selector {
+		if got, ok := set[k]; !ok || got != v {
+			return false
+		}
+	}
+	return true
 }
 
 // ServiceWorkloads returns the workloads of set whose pods svc routes to. A

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/palisade-dev/palisade/internal/object"
@@ -304,5 +305,25 @@ spec: {podSelector: {}}
 	}
 	if got := PoliciesFor(set, set.Kind("NetworkPolicy")[0]); got != nil {
 		t.Errorf("PoliciesFor(NetworkPolicy) = %v, want nil", names(got))
+	}
+}
+
+// TestHasLabels checks hasLabels against the selector it stands for.
+func TestHasLabels(t *testing.T) {
+	sets := []map[string]string{
+		nil,
+		{},
+		{"app": "web"},
+		{"app": "web", "tier": "front"},
+		{"app": ""},
+		{"app": "api", "tier": "front"},
+	}
+	for _, sel := range sets[2:] {
+		want := labels.SelectorFromValidatedSet(sel)
+		for _, set := range sets {
+			if got := hasLabels(set, sel); got != want.Matches(labels.Set(set)) {
+				t.Errorf("hasLabels(%v, %v) = %v, want %v", set, sel, got, !got)
+			}
+		}
 	}
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -45,6 +46,7 @@ type scanFlags struct {
 	sources        sourceFlags
 	cluster        clusterFlags
 	graph          graphFlags
+	images         imageScanFlags
 }
 
 func newScanCommand(e *env) *cobra.Command {
@@ -92,6 +94,9 @@ Exit codes:
 			if err := f.graph.check(); err != nil {
 				return err
 			}
+			if err := f.images.check(); err != nil {
+				return err
+			}
 			return runScan(e, f, args)
 		},
 	}
@@ -115,6 +120,7 @@ Exit codes:
 	addSourceFlags(fl, &f.sources)
 	addClusterFlags(fl, &f.cluster)
 	addGraphFlags(fl, &f.graph)
+	addImageScanFlags(fl, &f.images)
 	return cmd
 }
 
@@ -234,8 +240,23 @@ func runScan(e *env, f scanFlags, paths []string) error {
 		}
 	}
 	set := object.NewSet(in.Objects)
+	var imgs imageScan
+	if f.images.images {
+		scope := evaluate
+		if scope == nil {
+			scope = in.Objects
+		}
+		r, err := scanImages(context.Background(), f.images, scope)
+		if err != nil {
+			return err
+		}
+		imgs = *r
+		in.Errors = append(in.Errors, imgs.errors...)
+		liveNotices = append(liveNotices, imgs.notices...)
+	}
 	res := engine.Run(set, engine.Options{
 		Rules: selected, RuleOptions: ropts, Config: cfg, Strict: f.strict || cfg.Strict, Now: now, Objects: evaluate,
+		External: imgs.findings,
 	})
 	res.Notices = append(liveNotices, res.Notices...)
 	if err := writeGraph(e, f.graph, set); err != nil {
@@ -259,6 +280,7 @@ func runScan(e *env, f scanFlags, paths []string) error {
 	for _, c := range selected {
 		rep.Rules = append(rep.Rules, c.Rule)
 	}
+	rep.Rules = append(rep.Rules, imgs.rules...)
 	for _, ie := range in.Errors {
 		_, _ = fmt.Fprintln(e.stderr, ie.Error())
 	}

@@ -151,22 +151,25 @@ func PathOf(elems []Elem) Path {
 // which is no pointer at all: a patch built on it fails to apply, where the
 // empty pointer would address the whole document.
 func (p Path) Pointer() string {
-	elems, err := p.Elems()
-	if err != nil {
-		return "invalid path " + strconv.Quote(string(p))
-	}
+	// One allocation: the pointer is rarely longer than the path (dots
+	// become slashes, brackets and quotes go), and walk splits p without
+	// allocating.
 	var b strings.Builder
-	for _, e := range elems {
+	b.Grow(len(p) + 8)
+	err := p.walk(func(e Elem) bool {
 		b.WriteByte('/')
-		if e.IsIndex {
+		switch {
+		case e.IsIndex:
 			b.WriteString(strconv.Itoa(e.Index))
-			continue
-		}
-		if strings.ContainsAny(e.Key, "~/") {
+		case strings.ContainsAny(e.Key, "~/"):
 			b.WriteString(pointerEscaper.Replace(e.Key))
-		} else {
+		default:
 			b.WriteString(e.Key)
 		}
+		return true
+	})
+	if err != nil {
+		return "invalid path " + strconv.Quote(string(p))
 	}
 	return b.String()
 }

@@ -162,7 +162,7 @@ func Run(set *object.Set, opts Options) *Result {
 // finish merges the workers' output, applies suppressions and sorts.
 func finish(shards []shard, opts Options, now func() time.Time) *Result {
 	res := &Result{}
-	n := 0
+	n := len(opts.External)
 	for _, sh := range shards {
 		for _, c := range sh.findings {
 			n += len(c)

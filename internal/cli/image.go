@@ -140,26 +140,11 @@ func runImage(ctx context.Context, e *env, f imageFlags, ref string) error {
 		MaxFileBytes: f.maxFileMiB << 20,
 		Walk:         walk.Options{Workers: f.workers, MaxLayerBytes: f.maxLayerGiB << 30},
 	}
-	if f.cacheDir != "" {
-		opts.Walk.Cache = walk.DirCache{Dir: f.cacheDir}
-	} else {
-		opts.Walk.Cache = walk.NewMemCache()
+	found, err := setUpImageScan(&opts, f.cacheDir, f.db)
+	if err != nil {
+		return err
 	}
-	dbDir := f.db
-	if dbDir == "" {
-		if d := vuln.DefaultDir(); d != "" {
-			if st, err := os.Stat(d); err == nil && st.IsDir() {
-				dbDir = d
-			}
-		}
-	}
-	if dbDir != "" {
-		db, err := vuln.Open(dbDir)
-		if err != nil {
-			return usageError{err}
-		}
-		opts.DB = db
-	} else {
+	if !found {
 		notices = append(notices, "no vulnerability database: packages were listed but not matched against advisories (give --db DIR or run palisade db import)")
 	}
 
@@ -311,4 +296,32 @@ or a directory of them. Nothing is downloaded.`,
 	imp.Flags().StringVar(&dir, "db", "", "database `DIR` (default: "+vuln.DefaultDir()+")")
 	db.AddCommand(imp)
 	return db
+}
+
+// setUpImageScan gives opts a layer cache (in dir, or in memory so that
+// images sharing layers read each once) and the vulnerability database in
+// db, or the one `palisade db import` fills when db is empty. It reports
+// whether a database was found; one that does not open is a usage error.
+func setUpImageScan(opts *scan.Options, cacheDir, db string) (bool, error) {
+	if cacheDir != "" {
+		opts.Walk.Cache = walk.DirCache{Dir: cacheDir}
+	} else {
+		opts.Walk.Cache = walk.NewMemCache()
+	}
+	if db == "" {
+		if d := vuln.DefaultDir(); d != "" {
+			if st, err := os.Stat(d); err == nil && st.IsDir() {
+				db = d
+			}
+		}
+	}
+	if db == "" {
+		return false, nil
+	}
+	vdb, err := vuln.Open(db)
+	if err != nil {
+		return false, usageError{err}
+	}
+	opts.DB = vdb
+	return true, nil
 }

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -14,8 +13,6 @@ import (
 	"github.com/palisade-dev/palisade/internal/image/check"
 	"github.com/palisade-dev/palisade/internal/image/scan"
 	"github.com/palisade-dev/palisade/internal/image/source"
-	"github.com/palisade-dev/palisade/internal/image/vuln"
-	"github.com/palisade-dev/palisade/internal/image/walk"
 	"github.com/palisade-dev/palisade/internal/object"
 	"github.com/palisade-dev/palisade/internal/rule"
 )
@@ -81,28 +78,12 @@ func scanImages(ctx context.Context, f imageScanFlags, objs []*object.Object) (*
 	if len(uses) == 0 {
 		return out, nil
 	}
-	opts := scan.Options{Walk: walk.Options{}}
-	if f.cacheDir != "" {
-		opts.Walk.Cache = walk.DirCache{Dir: f.cacheDir}
-	} else {
-		// Images built on the same base share layers: read each once.
-		opts.Walk.Cache = walk.NewMemCache()
+	var opts scan.Options
+	found, err := setUpImageScan(&opts, f.cacheDir, f.db)
+	if err != nil {
+		return nil, err
 	}
-	dbDir := f.db
-	if dbDir == "" {
-		if d := vuln.DefaultDir(); d != "" {
-			if st, err := os.Stat(d); err == nil && st.IsDir() {
-				dbDir = d
-			}
-		}
-	}
-	if dbDir != "" {
-		db, err := vuln.Open(dbDir)
-		if err != nil {
-			return nil, usageError{err}
-		}
-		opts.DB = db
-	} else {
+	if !found {
 		out.notices = append(out.notices, engine.Notice{Message: "--images: no vulnerability database, so image packages were not matched against advisories (give --image-db DIR or run palisade db import)"})
 	}
 	scanner, err := scan.New(opts)

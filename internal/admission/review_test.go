@@ -103,3 +103,22 @@ func FuzzHandler(f *testing.F) {
 		}
 	})
 }
+
+// TestParseReviewSkipsManagedFields: the API server fills in managedFields
+// before admission; no rule reads them, so they are skipped, and what
+// follows them still decodes.
+func TestParseReviewSkipsManagedFields(t *testing.T) {
+	obj := []byte(`{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"apps","managedFields":[{"manager":"kubectl","operation":"Update","fieldsType":"FieldsV1","fieldsV1":{"f:spec":{"f:containers":{"k:{\"name\":\"c\"}":{}}}}}],"labels":{"app":"web"}},"spec":{"containers":[{"name":"c","image":"x:1"}]}}`)
+	body, err := json.Marshal(reviewOf(t, admissionv1.Create, obj, nil, alice))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := parseReview(body, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := in.object.Meta()
+	if len(m.ManagedFields) != 0 || m.Labels["app"] != "web" || in.object.Name != "p" {
+		t.Errorf("managedFields %v, labels %v, name %q", m.ManagedFields, m.Labels, in.object.Name)
+	}
+}

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/palisade-dev/palisade/internal/object"
 )
 
 // refusal is a change the editor will not make, with the reason reported
@@ -37,7 +39,7 @@ var errEmptyDoc = errors.New("empty document")
 
 func parseDoc(src []byte, st *style) (*ydoc, error) {
 	var dn yaml.Node
-	if err := yaml.Unmarshal(forParser(src), &dn); err != nil {
+	if err := yaml.Unmarshal(object.HideYAML12Directive(src), &dn); err != nil {
 		return nil, err
 	}
 	if dn.Kind != yaml.DocumentNode || len(dn.Content) == 0 {

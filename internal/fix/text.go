@@ -7,6 +7,8 @@ import (
 	"unicode/utf8"
 
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/palisade-dev/palisade/internal/object"
 )
 
 // chunk is the text of one YAML document of a file, cut where
@@ -18,92 +20,14 @@ type chunk struct {
 	line int // 1-based line of text[0] in the file
 }
 
-// splitChunks cuts data the way object.Decode does (see splitDocuments
-// there): the cut points are lines that YAML forbids inside scalars, so
-// every document lies in exactly one chunk.
+// splitChunks cuts data exactly as object.Decode does (see
+// object.SplitDocuments): the cut points are lines that YAML forbids
+// inside scalars, so every document lies in exactly one chunk.
 func splitChunks(data []byte) []chunk {
-	var out []chunk
-	start, startLine, line := 0, 1, 1
-	explicit := false
-	for off := 0; off < len(data); line++ {
-		next := len(data)
-		if i := bytes.IndexByte(data[off:], '\n'); i >= 0 {
-			next = off + i + 1
-		}
-		l := data[off:next]
-		lineStart := off
-		off = next
-		if len(l) < 3 || (l[0] != '-' && l[0] != '.') {
-			continue
-		}
-		switch {
-		case isMarker(l, "---"):
-			if !explicit && onlyDirectives(data[start:lineStart]) {
-				explicit = true
-				continue
-			}
-			if lineStart > start {
-				out = append(out, chunk{text: data[start:lineStart], line: startLine})
-			}
-			start, startLine, explicit = lineStart, line, true
-		case isMarker(l, "..."):
-			out = append(out, chunk{text: data[start:next], line: startLine})
-			start, startLine, explicit = next, line+1, false
-		}
-	}
-	if start < len(data) {
-		out = append(out, chunk{text: data[start:], line: startLine})
-	}
-	return out
-}
-
-func isMarker(l []byte, m string) bool {
-	if !bytes.HasPrefix(l, []byte(m)) {
-		return false
-	}
-	return len(l) == 3 || l[3] == ' ' || l[3] == '\t' || l[3] == '\n' || l[3] == '\r'
-}
-
-func onlyDirectives(b []byte) bool {
-	found := false
-	for len(b) > 0 {
-		l := b
-		if i := bytes.IndexByte(b, '\n'); i >= 0 {
-			l, b = b[:i], b[i+1:]
-		} else {
-			b = nil
-		}
-		if len(l) > 0 && l[0] == '%' {
-			found = true
-			continue
-		}
-		if t := bytes.TrimLeft(l, " \t\r"); len(t) > 0 && t[0] != '#' {
-			return false
-		}
-	}
-	return found
-}
-
-// forParser returns text with "%YAML 1.2" directives turned into comments of
-// the same length, which the parser (a YAML 1.1 parser with 1.2 scalars)
-// would reject; positions do not move.
-func forParser(text []byte) []byte {
-	if !bytes.HasPrefix(text, []byte("%")) && !bytes.Contains(text, []byte("\n%")) {
-		return text
-	}
-	out := bytes.Clone(text)
-	for off := 0; off < len(out); {
-		l := out[off:]
-		if i := bytes.IndexByte(l, '\n'); i >= 0 {
-			l = l[:i+1]
-		}
-		if isMarker(l, "---") {
-			break
-		}
-		if f := bytes.Fields(l); len(f) >= 2 && string(f[0]) == "%YAML" && string(f[1]) == "1.2" {
-			out[off] = '#'
-		}
-		off += len(l)
+	docs := object.SplitDocuments(data)
+	out := make([]chunk, len(docs))
+	for i, d := range docs {
+		out[i] = chunk{text: d.Text, line: d.Line}
 	}
 	return out
 }

@@ -90,7 +90,7 @@ func Decode(file string, data []byte) *Result {
 		return res
 	}
 	d := fileDecoder{res: res, file: file, budget: maxAliasNodes}
-	for _, c := range splitDocuments(data) {
+	for _, c := range SplitDocuments(data) {
 		d.chunk(c)
 	}
 	return res
@@ -144,21 +144,22 @@ func fromUTF16(file string, b []byte, bigEndian bool) ([]byte, *InputError) {
 	return out, nil
 }
 
-// document is a piece of a file that holds one YAML document (or, when the
-// file uses line breaks other than line feeds, possibly several).
-type document struct {
-	data []byte
-	line int // 1-based line of data[0] in the file
+// Document is a piece of a file that holds one YAML document (or, when the
+// file uses line breaks other than line feeds, possibly several). The fixer
+// edits files piece by piece, cut exactly as Decode cuts them.
+type Document struct {
+	Text []byte
+	Line int // 1-based line of Text[0] in the file
 }
 
-// splitDocuments cuts a stream before each document start marker ("---" at
+// SplitDocuments cuts a stream before each document start marker ("---" at
 // the start of a line) and after each document end marker ("..."), so that
 // a syntax error in one document does not hide the others. YAML forbids
 // such lines inside scalars, so the cuts are exact. Each piece keeps its
 // marker line, so content after a marker ("--- {a: 1}") stays in place, and
 // directives ("%YAML 1.2") stay with the document they introduce.
-func splitDocuments(data []byte) []document {
-	var docs []document
+func SplitDocuments(data []byte) []Document {
+	var docs []Document
 	start, startLine, line := 0, 1, 1
 	explicit := false // the current piece starts with a "---" marker
 	for off := 0; off < len(data); line++ {
@@ -179,16 +180,16 @@ func splitDocuments(data []byte) []document {
 				continue
 			}
 			if lineStart > start {
-				docs = append(docs, document{data: data[start:lineStart], line: startLine})
+				docs = append(docs, Document{Text: data[start:lineStart], Line: startLine})
 			}
 			start, startLine, explicit = lineStart, line, true
 		case isMarker(l, "..."):
-			docs = append(docs, document{data: data[start:next], line: startLine})
+			docs = append(docs, Document{Text: data[start:next], Line: startLine})
 			start, startLine, explicit = next, line+1, false
 		}
 	}
 	if start < len(data) {
-		docs = append(docs, document{data: data[start:], line: startLine})
+		docs = append(docs, Document{Text: data[start:], Line: startLine})
 	}
 	return docs
 }
@@ -224,10 +225,11 @@ func onlyDirectives(b []byte) bool {
 	return found
 }
 
-// yaml12Directive rewrites a "%YAML 1.2" directive, which the parser (a
-// YAML 1.1 parser with 1.2 scalars) rejects, into a comment of the same
-// length so positions do not move. data is copied first.
-func yaml12Directive(data []byte) []byte {
+// HideYAML12Directive returns data with its "%YAML 1.2" directives turned
+// into comments of the same length: the parser (a YAML 1.1 parser with 1.2
+// scalars) rejects them, and positions must not move. data itself is never
+// modified; it is copied only when there is something to hide.
+func HideYAML12Directive(data []byte) []byte {
 	if !bytes.HasPrefix(data, []byte("%")) && !bytes.Contains(data, []byte("\n%")) {
 		return data
 	}
@@ -265,13 +267,13 @@ type lineMap struct {
 
 type linePos struct{ line, col int32 }
 
-func newLineMap(c document) *lineMap {
-	m := &lineMap{first: c.line, last: c.line + bytes.Count(c.data, []byte{'\n'})}
-	if !hasOtherBreaks(c.data) {
+func newLineMap(c Document) *lineMap {
+	m := &lineMap{first: c.Line, last: c.Line + bytes.Count(c.Text, []byte{'\n'})}
+	if !hasOtherBreaks(c.Text) {
 		return m
 	}
-	b := c.data
-	line, col := clampInt32(c.line), int32(0)
+	b := c.Text
+	line, col := clampInt32(c.Line), int32(0)
 	m.table = append(m.table, linePos{line, 0})
 	for i := 0; i < len(b); {
 		r, size := rune(b[i]), 1
@@ -341,12 +343,12 @@ func (d *fileDecoder) errorAt(line int, msg string) {
 	d.res.Errors = append(d.res.Errors, &InputError{File: d.file, Line: line, Msg: msg})
 }
 
-func (d *fileDecoder) chunk(c document) {
-	if len(bytes.TrimSpace(c.data)) == 0 {
+func (d *fileDecoder) chunk(c Document) {
+	if len(bytes.TrimSpace(c.Text)) == 0 {
 		return
 	}
 	lm := newLineMap(c)
-	data := yaml12Directive(c.data)
+	data := HideYAML12Directive(c.Text)
 	if lm.table == nil {
 		// Lines end in LF or CRLF only, so the split is exact: the piece
 		// holds at most one document.
@@ -388,7 +390,7 @@ func (d *fileDecoder) chunk(c document) {
 // in go.yaml.in/yaml/v3), or no line at all; so for a piece that holds one
 // document, the line is found by parsing prefixes of it: the error belongs
 // to the first line whose prefix fails in the same way.
-func (d *fileDecoder) yamlError(c document, data []byte, lm *lineMap, err error, single bool) *InputError {
+func (d *fileDecoder) yamlError(c Document, data []byte, lm *lineMap, err error, single bool) *InputError {
 	full := err.Error()
 	msg, reported := full, 0
 	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
@@ -397,17 +399,17 @@ func (d *fileDecoder) yamlError(c document, data []byte, lm *lineMap, err error,
 	}
 	// Errors about characters carry no line: find the character.
 	if strings.Contains(msg, "UTF") || strings.Contains(msg, "octet") || strings.Contains(msg, "control characters") {
-		if line, what := badChar(c.data); line > 0 {
-			return &InputError{File: d.file, Line: c.line + line - 1, Msg: what}
+		if line, what := badChar(c.Text); line > 0 {
+			return &InputError{File: d.file, Line: c.Line + line - 1, Msg: what}
 		}
 	}
 	if single {
-		return &InputError{File: d.file, Line: c.line + problemLine(data, full, reported) - 1, Msg: msg}
+		return &InputError{File: d.file, Line: c.Line + problemLine(data, full, reported) - 1, Msg: msg}
 	}
 	if reported > 0 {
 		return &InputError{File: d.file, Line: lm.line(reported), Msg: msg}
 	}
-	return &InputError{File: d.file, Line: c.line, Msg: msg}
+	return &InputError{File: d.file, Line: c.Line, Msg: msg}
 }
 
 // problemLine returns the 1-based line of data, a document that fails to

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"slices"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -100,7 +99,7 @@ func runImage(ctx context.Context, e *env, f imageFlags, ref string) error {
 		}
 		defer stop()
 	}
-	outs, err := parseImageOutputs(f.outputs)
+	outs, err := parseOutputs(f.outputs, imageFormats)
 	if err != nil {
 		return usageError{err}
 	}
@@ -188,36 +187,6 @@ func runImage(ctx context.Context, e *env, f imageFlags, ref string) error {
 		return exitError{code}
 	}
 	return nil
-}
-
-func parseImageOutputs(specs []string) ([]output, error) {
-	if len(specs) == 0 {
-		return []output{{format: "text"}}, nil
-	}
-	var outs []output
-	stdout := 0
-	files := map[string]bool{}
-	for _, s := range specs {
-		format, file, _ := strings.Cut(s, "=")
-		if !slices.Contains(imageFormats, format) {
-			return nil, fmt.Errorf("unknown output format %q (want %s)", format, strings.Join(imageFormats, ", "))
-		}
-		if file == "" || file == "-" {
-			file = ""
-			stdout++
-		} else {
-			key := filepath.Clean(file)
-			if files[key] {
-				return nil, fmt.Errorf("two outputs write to %s; give each its own file", file)
-			}
-			files[key] = true
-		}
-		outs = append(outs, output{format: format, file: file})
-	}
-	if stdout > 1 {
-		return nil, fmt.Errorf("only one output can go to standard output; give the others a file (FORMAT=FILE)")
-	}
-	return outs, nil
 }
 
 func writeImageOutput(e *env, o output, rep *imgreport.Report, color string) (err error) {

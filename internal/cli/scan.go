@@ -130,9 +130,11 @@ type output struct {
 	file   string // "" for stdout
 }
 
-var formats = map[string]bool{"text": true, "json": true, "sarif": true, "junit": true}
+var scanFormats = []string{"text", "json", "sarif", "junit"}
 
-func parseOutputs(specs []string) ([]output, error) {
+// parseOutputs parses -o FORMAT[=FILE] flags, accepting the formats given:
+// at most one output on standard output, and no two into one file.
+func parseOutputs(specs []string, formats []string) ([]output, error) {
 	if len(specs) == 0 {
 		return []output{{format: "text"}}, nil
 	}
@@ -141,8 +143,8 @@ func parseOutputs(specs []string) ([]output, error) {
 	files := map[string]bool{}
 	for _, s := range specs {
 		format, file, _ := strings.Cut(s, "=")
-		if !formats[format] {
-			return nil, fmt.Errorf("unknown output format %q (want text, json, sarif or junit)", format)
+		if !slices.Contains(formats, format) {
+			return nil, fmt.Errorf("unknown output format %q (want %s)", format, strings.Join(formats, ", "))
 		}
 		if file == "" || file == "-" {
 			file = ""
@@ -170,7 +172,7 @@ func runScan(e *env, f scanFlags, paths []string) error {
 		}
 		defer stop()
 	}
-	outs, err := parseOutputs(f.outputs)
+	outs, err := parseOutputs(f.outputs, scanFormats)
 	if err != nil {
 		return usageError{err}
 	}

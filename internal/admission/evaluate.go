@@ -103,16 +103,9 @@ func (e *evaluator) evaluate(req *admissionv1.AdmissionRequest, obj *object.Obje
 	return v
 }
 
-// run evaluates one object alone. Workers is one: a request is one
-// object, and the engine's fan-out would cost more than it saves.
+// run evaluates one object alone.
 func (e *evaluator) run(obj *object.Object, prof *Profile) *engine.Result {
-	return engine.Run(object.NewSet([]*object.Object{obj}), engine.Options{
-		Rules:       prof.rules,
-		RuleOptions: prof.ruleOpts,
-		Strict:      prof.Strict,
-		Now:         e.now,
-		Workers:     1,
-	})
+	return e.runAll([]*object.Object{obj}, prof)
 }
 
 // findingKey identifies a finding in an object and its update.
@@ -192,17 +185,17 @@ func (ex *Exemption) imagesMatch(obj *object.Object, f *engine.Finding) bool {
 	if !ok {
 		return false
 	}
-	any := false
+	seen := false
 	for _, c := range pt.Containers() {
 		if f.Container != "" && c.Name != f.Container {
 			continue
 		}
-		any = true
+		seen = true
 		if !slices.ContainsFunc(ex.images, func(re *regexp.Regexp) bool { return re.MatchString(c.Image) }) {
 			return false
 		}
 	}
-	return any
+	return seen
 }
 
 // Summary renders the denial message: the object, then per finding the

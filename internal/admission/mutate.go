@@ -105,7 +105,9 @@ func (e *evaluator) mutate(req *admissionv1.AdmissionRequest, prof *Profile) (*M
 	return m, nil
 }
 
-// runAll is run over a set of objects, all of which are evaluated.
+// runAll evaluates objs, a request's object (or the fixer's view of it),
+// alone. Workers is one: the engine's fan-out would cost more than it
+// saves on one object.
 func (e *evaluator) runAll(objs []*object.Object, prof *Profile) *engine.Result {
 	return engine.Run(object.NewSet(objs), engine.Options{
 		Rules:       prof.rules,

@@ -47,6 +47,7 @@ bench:
 fuzz:
 	$(GO) test ./internal/object -run '^$$' -fuzz FuzzDecode -fuzztime 60s
 	$(GO) test ./internal/admission -run '^$$' -fuzz FuzzHandler -fuzztime 60s
+	$(GO) test ./internal/image/sbom -run '^$$' -fuzz FuzzRPMDB -fuzztime 60s
 
 scan-examples:
 	$(GO) run ./cmd/palisade scan examples/

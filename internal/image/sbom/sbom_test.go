@@ -3,9 +3,7 @@ package sbom
 import (
 	"archive/zip"
 	"bytes"
-	"database/sql"
 	"debug/buildinfo"
-	"encoding/binary"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -235,87 +233,6 @@ func TestGoBinaryBuilt(t *testing.T) {
 	want := []string{"example.com/dep@v1.2.3", "stdlib@v" + strings.TrimPrefix(bi.GoVersion, "go")}
 	if f == nil || !slices.Equal(names(f.Packages), want) {
 		t.Errorf("packages = %+v, want %v", f, want)
-	}
-}
-
-// rpmHeader encodes a header blob with string tags (and an int32 epoch).
-func rpmHeader(tags map[uint32]string, epoch int) []byte {
-	var index, data bytes.Buffer
-	keys := make([]uint32, 0, len(tags))
-	for k := range tags {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	entry := func(tag, typ uint32, off int) {
-		_ = binary.Write(&index, binary.BigEndian, [4]uint32{tag, typ, uint32(off), 1})
-	}
-	if epoch > 0 {
-		entry(rpmTagEpoch, rpmTypeInt32, data.Len())
-		_ = binary.Write(&data, binary.BigEndian, uint32(epoch))
-	}
-	for _, k := range keys {
-		entry(k, rpmTypeString, data.Len())
-		data.WriteString(tags[k] + "\x00")
-	}
-	var out bytes.Buffer
-	_ = binary.Write(&out, binary.BigEndian, [2]uint32{uint32(index.Len() / 16), uint32(data.Len())})
-	out.Write(index.Bytes())
-	out.Write(data.Bytes())
-	return out.Bytes()
-}
-
-func TestRPMSQLite(t *testing.T) {
-	file := filepath.Join(t.TempDir(), "rpmdb.sqlite")
-	db, err := sql.Open("sqlite", file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Exec("CREATE TABLE Packages (hnum INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB NOT NULL)"); err != nil {
-		t.Fatal(err)
-	}
-	for _, h := range [][]byte{
-		rpmHeader(map[uint32]string{rpmTagName: "openssl-libs", rpmTagVersion: "3.0.7", rpmTagRelease: "25.el9_3", rpmTagArch: "x86_64", rpmTagSourceRPM: "openssl-3.0.7-25.el9_3.src.rpm", rpmTagLicense: "ASL 2.0"}, 1),
-		rpmHeader(map[uint32]string{rpmTagName: "bash", rpmTagVersion: "5.1.8", rpmTagRelease: "6.el9", rpmTagArch: "x86_64", rpmTagSourceRPM: "bash-5.1.8-6.el9.src.rpm"}, 0),
-		rpmHeader(map[uint32]string{rpmTagName: "gpg-pubkey", rpmTagVersion: "fd431d51", rpmTagRelease: "4ae0493b"}, 0),
-	} {
-		if _, err := db.Exec("INSERT INTO Packages (blob) VALUES (?)", h); err != nil {
-			t.Fatal(err)
-		}
-	}
-	_ = db.Close()
-	content, _ := os.ReadFile(file)
-	f := mustParse(t, "/var/lib/rpm/rpmdb.sqlite", content)
-	if got := names(f.Packages); !slices.Equal(got, []string{"openssl-libs@1:3.0.7-25.el9_3", "bash@5.1.8-6.el9"}) {
-		t.Fatalf("packages = %v", got)
-	}
-	if p := f.Packages[0]; p.Source != "openssl" || p.SourceVersion != "3.0.7-25.el9_3" || p.Epoch != 1 {
-		t.Errorf("openssl-libs = %+v", p)
-	}
-	if _, err := Parse("/var/lib/rpm/rpmdb.sqlite", 0, []byte("garbage")); err == nil {
-		t.Error("a corrupt database must be an error")
-	}
-}
-
-// TestRPMBerkeleyDB reads a CentOS 7 database from go-rpmdb's own test
-// data in the module cache.
-func TestRPMBerkeleyDB(t *testing.T) {
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/knqyf263/go-rpmdb").Output()
-	if err != nil {
-		t.Skipf("go-rpmdb module not found: %v", err)
-	}
-	content, err := os.ReadFile(filepath.Join(strings.TrimSpace(string(out)), "pkg/testdata/centos7-plain/Packages"))
-	if err != nil {
-		t.Skipf("no test database: %v", err)
-	}
-	f := mustParse(t, "/var/lib/rpm/Packages", content)
-	if len(f.Packages) < 100 || !slices.ContainsFunc(f.Packages, func(p Package) bool { return p.Name == "bash" && strings.HasPrefix(p.Version, "4.2.46") }) {
-		t.Errorf("%d packages: %v", len(f.Packages), names(f.Packages)[:min(5, len(f.Packages))])
-	}
-}
-
-func TestNDBIsAnError(t *testing.T) {
-	if _, err := Parse("/usr/lib/sysimage/rpm/Packages.db", 0, []byte("RpmP")); err == nil || !strings.Contains(err.Error(), "not supported") {
-		t.Errorf("err = %v", err)
 	}
 }
 

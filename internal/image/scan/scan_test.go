@@ -157,6 +157,47 @@ func TestBenignImageIsQuiet(t *testing.T) {
 	}
 }
 
+// TestSUSEImage scans a SUSE image whose rpm database is NDB
+// (/usr/lib/sysimage/rpm/Packages.db): the SUSE Linux Enterprise 15 SP3
+// database in go-rpmdb's own test data, from the module cache.
+func TestSUSEImage(t *testing.T) {
+	dir, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/knqyf263/go-rpmdb").Output()
+	if err != nil {
+		t.Skipf("go-rpmdb module not found: %v", err)
+	}
+	db, err := os.ReadFile(filepath.Join(strings.TrimSpace(string(dir)), "pkg/testdata/sle15-bci/Packages.db"))
+	if err != nil {
+		t.Skipf("no test database: %v", err)
+	}
+	img := imagetest.Image(t, v1.Config{User: "1000", Cmd: []string{"/bin/bash"}},
+		imagetest.Step{CreatedBy: "ADD sle15-bci-minimal.tar.xz /", Layer: imagetest.Layer(t,
+			imagetest.File("etc/os-release", "NAME=\"SLES\"\nVERSION=\"15-SP3\"\nVERSION_ID=\"15.3\"\nPRETTY_NAME=\"SUSE Linux Enterprise Server 15 SP3\"\nID=\"sles\"\nID_LIKE=\"suse\"\n"),
+			imagetest.File("usr/lib/sysimage/rpm/Packages.db", string(db)),
+		)},
+	)
+	res := scanImage(t, img, "registry.example/bci/bci-minimal:15.3", nil)
+	for _, n := range res.Notices {
+		t.Errorf("notice: %s", n)
+	}
+	var rpms []string
+	for _, p := range res.Packages {
+		if p.Type == "rpm" {
+			rpms = append(rpms, p.PURL)
+		}
+	}
+	if len(rpms) != 35 {
+		t.Errorf("%d rpm packages, want 35: %v", len(rpms), rpms)
+	}
+	for _, want := range []string{
+		"pkg:rpm/sles/glibc@2.31-9.3.2?arch=x86_64&distro=sles-15.3",
+		"pkg:rpm/sles/bash@4.4-19.6.1?arch=x86_64&distro=sles-15.3",
+	} {
+		if !slices.Contains(rpms, want) {
+			t.Errorf("SBOM lacks %s: %v", want, rpms)
+		}
+	}
+}
+
 // readdirLib compiles a shared library that defines readdir, as
 // libprocesshider does, or skips without a C compiler.
 func readdirLib(t *testing.T) string {

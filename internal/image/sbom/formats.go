@@ -209,8 +209,9 @@ func WriteSPDX(w io.Writer, sub Subject, pkgs []Package, tool Tool, now time.Tim
 	doc.Packages = append(doc.Packages, img)
 	doc.Relationships = append(doc.Relationships, rel{"SPDXRef-DOCUMENT", "DESCRIBES", "SPDXRef-Image"})
 	if sub.OS != nil {
+		// The SPDX 2.3 JSON schema spells this purpose with an underscore.
 		doc.Packages = append(doc.Packages, pkg{Name: sub.OS.ID, SPDXID: "SPDXRef-OperatingSystem", VersionInfo: sub.OS.VersionID,
-			DownloadLocation: "NOASSERTION", LicenseConcluded: "NOASSERTION", LicenseDeclared: "NOASSERTION", CopyrightText: "NOASSERTION", PrimaryPurpose: "OPERATING-SYSTEM"})
+			DownloadLocation: "NOASSERTION", LicenseConcluded: "NOASSERTION", LicenseDeclared: "NOASSERTION", CopyrightText: "NOASSERTION", PrimaryPurpose: "OPERATING_SYSTEM"})
 		doc.Relationships = append(doc.Relationships, rel{"SPDXRef-Image", "CONTAINS", "SPDXRef-OperatingSystem"})
 	}
 	for i, p := range pkgs {

@@ -4,9 +4,11 @@ import (
 	"archive/zip"
 	"bytes"
 	"debug/buildinfo"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -303,17 +305,60 @@ func TestCycloneDXValidatesAgainstSchema(t *testing.T) {
 	}
 }
 
+// TestSPDXValidatesAgainstSchema validates against the official SPDX 2.3
+// JSON schema (testdata/schema/README.md). The schema leaves the form of
+// SPDX identifiers (clauses 3.2 and 7.2) and the targets of relationships
+// to the prose; the test checks those itself.
 func TestSPDXValidatesAgainstSchema(t *testing.T) {
-	id := "https://palisade.dev/schema/spdx-2.3-document.schema.json"
-	s := compileSchema(t, id, map[string]string{id: "spdx-2.3-palisade.schema.json"})
+	id := "http://spdx.org/rdf/terms/2.3"
+	s := compileSchema(t, id, map[string]string{id: "spdx-schema-2.3.json"})
 	pkgs, os := samplePackages(t)
 	var buf bytes.Buffer
 	if err := WriteSPDX(&buf, Subject{Name: "registry.example/app:1", Digest: "sha256:abc", OS: os}, pkgs, Tool{"palisade", "dev"}, time.Unix(1700000000, 0)); err != nil {
 		t.Fatal(err)
 	}
 	validate(t, s, buf.Bytes())
-	doc, _ := jsonschema.UnmarshalJSON(strings.NewReader(`{"spdxVersion":"SPDX-2.3","dataLicense":"CC0-1.0","SPDXID":"SPDXRef-DOCUMENT","name":"x","documentNamespace":"https://x/y","creationInfo":{"created":"2024-01-01T00:00:00Z","creators":["Tool: x"]},"packages":[{"name":"a","SPDXID":"SPDXRef-a b","downloadLocation":"NOASSERTION"}]}`))
-	if s.Validate(doc) == nil {
-		t.Error("schema accepted an invalid SPDX ID")
+
+	var doc struct {
+		SPDXID   string
+		Packages []struct {
+			SPDXID string
+		}
+		Relationships []struct {
+			SPDXElementID      string `json:"spdxElementId"`
+			RelatedSPDXElement string `json:"relatedSpdxElement"`
+		}
+	}
+	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	spdxID := regexp.MustCompile(`^SPDXRef-[A-Za-z0-9.-]+$`)
+	ids := map[string]bool{doc.SPDXID: true}
+	for _, p := range doc.Packages {
+		if !spdxID.MatchString(p.SPDXID) || ids[p.SPDXID] {
+			t.Errorf("bad or repeated SPDX ID %q", p.SPDXID)
+		}
+		ids[p.SPDXID] = true
+	}
+	for _, r := range doc.Relationships {
+		if !ids[r.SPDXElementID] || !ids[r.RelatedSPDXElement] {
+			t.Errorf("relationship between unknown elements %q and %q", r.SPDXElementID, r.RelatedSPDXElement)
+		}
+	}
+
+	// The schema is strict enough to catch a broken document.
+	const head = `{"spdxVersion":"SPDX-2.3","dataLicense":"CC0-1.0","SPDXID":"SPDXRef-DOCUMENT","name":"x","documentNamespace":"https://x/y","creationInfo":{"created":"2024-01-01T00:00:00Z","creators":["Tool: x"]},`
+	for what, body := range map[string]string{
+		"a package without downloadLocation": `"packages":[{"name":"a","SPDXID":"SPDXRef-a"}]}`,
+		"an unknown relationship type":       `"packages":[{"name":"a","SPDXID":"SPDXRef-a","downloadLocation":"NOASSERTION"}],"relationships":[{"spdxElementId":"SPDXRef-DOCUMENT","relationshipType":"HOLDS","relatedSpdxElement":"SPDXRef-a"}]}`,
+		"an unknown package field":           `"packages":[{"name":"a","SPDXID":"SPDXRef-a","downloadLocation":"NOASSERTION","layer":1}]}`,
+	} {
+		doc, err := jsonschema.UnmarshalJSON(strings.NewReader(head + body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Validate(doc) == nil {
+			t.Errorf("schema accepted %s", what)
+		}
 	}
 }

@@ -314,6 +314,11 @@ func TestRPMNDB(t *testing.T) {
 	}) {
 		t.Errorf("no glibc purl among %d packages", len(pk))
 	}
+	for _, p := range pk {
+		if p.Ecosystem != "SUSE:Linux Enterprise Server 15 SP3" {
+			t.Errorf("%s: ecosystem %q, want SUSE:Linux Enterprise Server 15 SP3", p.Name, p.Ecosystem)
+		}
+	}
 }
 
 // TestRPMNDBSynthetic reads a database that ndbFile encoded, at both

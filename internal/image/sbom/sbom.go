@@ -26,7 +26,8 @@ type Package struct {
 	// Type is the purl type: deb, apk, rpm, golang, npm, pypi, maven.
 	Type string `json:"type"`
 	// Ecosystem is the OSV ecosystem, such as "Debian:12", "Alpine:v3.19",
-	// "Go", "npm", "PyPI" or "Maven".
+	// "SUSE:Linux Enterprise Server 15 SP3", "Go", "npm", "PyPI" or
+	// "Maven".
 	Ecosystem string `json:"ecosystem"`
 	// Source and SourceVersion name the source package that built a
 	// binary distribution package (Debian Source, Alpine origin, RPM
@@ -57,11 +58,16 @@ type Found struct {
 	OS *OS `json:"os,omitempty"`
 }
 
-// OS is the distribution an image is built on.
+// OS is the distribution an image is built on, as os-release describes
+// it.
 type OS struct {
 	ID        string `json:"id"`
 	VersionID string `json:"versionId"`
-	Name      string `json:"name,omitempty"`
+	// Name is PRETTY_NAME, optional.
+	Name string `json:"name,omitempty"`
+	// IDLike is ID_LIKE, the distributions this one derives from,
+	// optional.
+	IDLike []string `json:"idLike,omitempty"`
 }
 
 // Kind says what a parser needs of a file.
@@ -164,6 +170,8 @@ func parseOSRelease(b []byte) *OS {
 			os.VersionID = v
 		case "PRETTY_NAME":
 			os.Name = v
+		case "ID_LIKE":
+			os.IDLike = strings.Fields(v)
 		}
 	}
 	if os.ID == "" {
@@ -217,6 +225,11 @@ func osEcosystem(typ string, os *OS) string {
 	if os == nil {
 		return map[string]string{"deb": "Debian", "apk": "Alpine", "rpm": "Red Hat"}[typ]
 	}
+	if isSUSE(os) {
+		// Before the fallback below: SUSE is an rpm distribution, and
+		// Red Hat's advisories say nothing about its packages.
+		return suseEcosystem(os)
+	}
 	major := func(v string) string { m, _, _ := strings.Cut(v, "."); return m }
 	switch os.ID {
 	case "debian":
@@ -235,8 +248,6 @@ func osEcosystem(typ string, os *OS) string {
 		return "AlmaLinux:" + major(os.VersionID)
 	case "rhel":
 		return "Red Hat"
-	case "opensuse-leap":
-		return "openSUSE:Leap " + os.VersionID
 	case "wolfi":
 		return "Wolfi"
 	case "chainguard":

@@ -8,13 +8,14 @@
 //
 // Matching follows the OSV schema: an advisory affects a package when its
 // ecosystem matches (Debian:12 advisories apply to Debian 12; an advisory
-// without a release applies to all), its name matches (distribution
-// packages by their source package, Python names normalized as PEP 503
-// says, Maven as group:artifact), and the installed version is listed in
-// versions or falls in an ECOSYSTEM or SEMVER range, compared with the
-// ecosystem's own ordering (see Compare). Withdrawn advisories are ignored.
-// MAL- advisories (known-malicious packages) are reported by their own
-// rule, as critical.
+// without a release applies to all; SUSE advisories apply to every SUSE
+// Linux Enterprise product of the same release, see sameSLERelease), its
+// name matches (distribution packages by their source package, Python
+// names normalized as PEP 503 says, Maven as group:artifact), and the
+// installed version is listed in versions or falls in an ECOSYSTEM or
+// SEMVER range, compared with the ecosystem's own ordering (see Compare).
+// Withdrawn advisories are ignored. MAL- advisories (known-malicious
+// packages) are reported by their own rule, as critical.
 package vuln
 
 import (
@@ -273,10 +274,72 @@ func (db *DB) Match(pkgs []sbom.Package) ([]Match, error) {
 }
 
 // ecosystemApplies reports whether an advisory filed for ecosystem adv
-// applies to a package of ecosystem pkg: the same ecosystem, or the
-// advisory names no release.
+// applies to a package of ecosystem pkg: the same ecosystem, an advisory
+// that names no release, or a SUSE Linux Enterprise product of the same
+// release (see sameSLERelease).
 func ecosystemApplies(adv, pkg string) bool {
-	return adv == pkg || (!strings.Contains(adv, ":") && ecoBase(pkg) == adv)
+	if adv == pkg || (!strings.Contains(adv, ":") && ecoBase(pkg) == adv) {
+		return true
+	}
+	return ecoBase(adv) == "SUSE" && ecoBase(pkg) == "SUSE" && sameSLERelease(adv, pkg)
+}
+
+// sameSLERelease reports whether two SUSE ecosystems name products built
+// from the same SUSE Linux Enterprise release.
+//
+// An exact match is not enough for SUSE, unlike Debian or Rocky Linux: SLE
+// 15 is modular, and OSV files each fix under every product that ships the
+// package, most often a module rather than the server an image says it
+// is. glibc on SLES 15 SP3 is fixed under "SUSE:Linux Enterprise Module
+// for Basesystem 15 SP3", "SUSE:Linux Enterprise Server for SAP
+// Applications 15 SP3", "SUSE:Linux Enterprise High Performance Computing
+// 15 SP3-LTSS" and so on, and often not under "SUSE:Linux Enterprise
+// Server 15 SP3" at all. Those products share one code stream, so the same
+// package versions, and os-release cannot say which module a package came
+// from. So two "Linux Enterprise" products match when their releases (the
+// last number and its service pack: "15 SP3", "5.5") are equal once
+// support-phase suffixes ("-LTSS", "-ESPOS", "-TERADATA") are dropped.
+// Those suffixes name subscriptions to longer support of the same
+// packages: an image without their fixes is exposed whether or not its
+// owner subscribed.
+//
+// Releases are compared whole: SLES 15 SP3 does not match 15 SP4, SLE
+// Micro 5.5 or SLE 16, whose package versions are separate lines that
+// version comparison cannot tell apart (a fix in 16.0 would flag every
+// 15 SP3 package for ever). Other SUSE products (SUSE Linux Micro 6, SUSE
+// Manager, ...) match only their own name and release. Red Hat and
+// openSUSE ecosystems match exactly, as Debian's do: openSUSE advisories
+// name each Leap release, and Red Hat packages have no release here.
+func sameSLERelease(adv, pkg string) bool {
+	al, ar := sleProduct(adv)
+	pl, pr := sleProduct(pkg)
+	if ar == "" || ar != pr {
+		return false
+	}
+	return al == pl || (strings.HasPrefix(al, "Linux Enterprise ") && strings.HasPrefix(pl, "Linux Enterprise "))
+}
+
+// sleProduct splits a SUSE ecosystem's product into its line and its
+// release, the last number and the service pack after it, without
+// support-phase suffixes: "SUSE:Linux Enterprise Server 15 SP3-LTSS" is
+// "Linux Enterprise Server" and "15 SP3"; "SUSE:Linux Enterprise Module
+// for Python 3 15 SP5" is "Linux Enterprise Module for Python 3" and "15
+// SP5".
+func sleProduct(eco string) (line, release string) {
+	_, product, _ := strings.Cut(eco, ":")
+	words := strings.Fields(strings.ReplaceAll(product, "-SP", " SP"))
+	for i := len(words) - 1; i >= 0; i-- {
+		if w := words[i]; w[0] < '0' || w[0] > '9' {
+			continue
+		}
+		release, _, _ = strings.Cut(words[i], "-")
+		if i+1 < len(words) && strings.HasPrefix(words[i+1], "SP") {
+			sp, _, _ := strings.Cut(words[i+1], "-")
+			release += " " + sp
+		}
+		return strings.Join(words[:i], " "), release
+	}
+	return strings.Join(words, " "), ""
 }
 
 // affects evaluates an affected entry for one version and returns the

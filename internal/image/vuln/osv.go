@@ -12,8 +12,10 @@
 // Linux Enterprise product of the same release, see sameSLERelease), its
 // name matches (distribution packages by their source package, Python
 // names normalized as PEP 503 says, Maven as group:artifact), and the
-// installed version is listed in versions or falls in an ECOSYSTEM or
-// SEMVER range, compared with the ecosystem's own ordering (see Compare).
+// installed version (the source package's, for a distribution package
+// matched by its source) is listed in versions or falls in an ECOSYSTEM
+// or SEMVER range, compared with the ecosystem's own ordering (see
+// Compare).
 // Withdrawn advisories are ignored. MAL- advisories (known-malicious
 // packages) are reported by their own rule, as critical.
 package vuln
@@ -30,6 +32,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/palisade-dev/palisade/internal/image/check"
@@ -214,32 +217,64 @@ func normName(eco, name string) string {
 	return name
 }
 
-// matchNames are the names a package is filed under.
-func matchNames(p sbom.Package) []string {
+// filedAs is a name a package is filed under, with the version that
+// advisories filed under that name give.
+type filedAs struct{ name, version string }
+
+// matchNames are the names a package is filed under. A distribution
+// package is filed under its source package, at the source version: a
+// subpackage's own version may differ (SUSE's libreadline7 7.0-19.6.1 is
+// built from bash 4.4-19.6.1, whose advisories say "fixed in
+// 4.4-150300.19.9.1"). Red Hat also files binary packages, at their own
+// version.
+func matchNames(p sbom.Package) []filedAs {
 	switch p.Type {
 	case "deb", "apk", "rpm":
-		if p.Source != "" && p.Source != p.Name {
-			return []string{p.Source, p.Name}
+		src := filedAs{p.Source, sourceVersion(p)}
+		switch {
+		case p.Source == "":
+			return []filedAs{{p.Name, p.Version}}
+		case p.Source != p.Name:
+			return []filedAs{src, {p.Name, p.Version}}
 		}
+		return []filedAs{src}
 	case "maven":
 		if p.Namespace != "" {
-			return []string{p.Namespace + ":" + p.Name}
+			return []filedAs{{p.Namespace + ":" + p.Name, p.Version}}
 		}
 	}
-	return []string{p.Name}
+	return []filedAs{{p.Name, p.Version}}
+}
+
+// sourceVersion is the version of the source package that built p, with
+// the epoch that an RPM source package's file name leaves out; the
+// package's own version when the source's is unknown.
+func sourceVersion(p sbom.Package) string {
+	v := p.SourceVersion
+	if v == "" {
+		return p.Version
+	}
+	if p.Type == "rpm" && p.Epoch > 0 && !strings.Contains(v, ":") {
+		v = strconv.Itoa(p.Epoch) + ":" + v
+	}
+	return v
 }
 
 // Match returns every (package, advisory) pair where the advisory affects
 // the installed version, reading the whole database once.
 func (db *DB) Match(pkgs []sbom.Package) ([]Match, error) {
-	want := map[key][]int{}
+	type candidate struct {
+		pkg     int
+		version string
+	}
+	want := map[key][]candidate{}
 	for i, p := range pkgs {
 		if p.Ecosystem == "" || p.Version == "" {
 			continue
 		}
 		for _, n := range matchNames(p) {
-			k := key{ecoBase(p.Ecosystem), normName(p.Ecosystem, n)}
-			want[k] = append(want[k], i)
+			k := key{ecoBase(p.Ecosystem), normName(p.Ecosystem, n.name)}
+			want[k] = append(want[k], candidate{i, n.version})
 		}
 	}
 	var out []Match
@@ -250,12 +285,12 @@ func (db *DB) Match(pkgs []sbom.Package) ([]Match, error) {
 		}
 		for _, af := range a.Affected {
 			k := key{ecoBase(af.Package.Ecosystem), normName(af.Package.Ecosystem, af.Package.Name)}
-			for _, i := range want[k] {
-				p := pkgs[i]
+			for _, c := range want[k] {
+				p := pkgs[c.pkg]
 				if !ecosystemApplies(af.Package.Ecosystem, p.Ecosystem) {
 					continue
 				}
-				affected, fixed := affects(af, p.Ecosystem, p.Version)
+				affected, fixed := affects(af, p.Ecosystem, c.version)
 				if !affected {
 					continue
 				}
@@ -264,7 +299,7 @@ func (db *DB) Match(pkgs []sbom.Package) ([]Match, error) {
 					continue
 				}
 				seen[dedup] = true
-				out = append(out, Match{Package: p, Finding: finding(a, af, p, fixed)})
+				out = append(out, Match{Package: p, Finding: finding(a, af, p, af.Package.Name, c.version, fixed)})
 			}
 		}
 		return nil
@@ -412,7 +447,9 @@ func inRange(events []Event, v string, cmp func(a, b string) int) (bool, string)
 	return affected, fixed
 }
 
-func finding(a *Advisory, af Affected, p sbom.Package, fixed string) check.Finding {
+// finding reports that advisory a affects package p, filed as name at
+// version.
+func finding(a *Advisory, af Affected, p sbom.Package, name, version, fixed string) check.Finding {
 	f := check.Finding{
 		Package:  &check.PackageRef{Name: p.Name, Version: p.Version, Ecosystem: p.Ecosystem, PURL: p.PURL},
 		Advisory: &check.Advisory{ID: a.ID, Aliases: a.Aliases, Summary: a.Summary, Fixed: fixed},
@@ -428,6 +465,10 @@ func finding(a *Advisory, af Affected, p sbom.Package, fixed string) check.Findi
 	f.RuleID = check.VulnerablePackage.ID
 	f.Severity, f.Advisory.Severity = severityOf(a, af)
 	f.Message = fmt.Sprintf("%s %s is affected by %s", p.Name, p.Version, a.ID)
+	if version != p.Version {
+		// The fixed version below is the source package's.
+		f.Message = fmt.Sprintf("%s %s (from %s %s) is affected by %s", p.Name, p.Version, name, version, a.ID)
+	}
 	if cve := cveOf(a); cve != "" && cve != a.ID {
 		f.Message += " (" + cve + ")"
 	}

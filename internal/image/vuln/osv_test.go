@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -133,5 +134,55 @@ func TestImport(t *testing.T) {
 	ms, err := db.Match(packages())
 	if err != nil || len(ms) != 5 {
 		t.Errorf("after import: %d matches, %v", len(ms), err)
+	}
+}
+
+// TestMatchSourceVersion compares a subpackage at its source package's
+// version when it is matched by the source's name, with the epoch an RPM
+// source package's file name leaves out.
+func TestMatchSourceVersion(t *testing.T) {
+	dir := t.TempDir()
+	adv := `{"id":"RLSA-2099:0001","affected":[{"package":{"ecosystem":"Rocky Linux:9","name":"openssl"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1:3.0.7-27.el9"}]}]}]}`
+	if err := os.WriteFile(filepath.Join(dir, "RLSA-2099-0001.json"), []byte(adv), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db, _ := Open(dir)
+	rocky := &sbom.OS{ID: "rocky", VersionID: "9.3"}
+	for _, tc := range []struct {
+		version, source string
+		affected        bool
+	}{
+		{"1:3.0.7-25.el9", "3.0.7-25.el9", true},
+		{"1:3.0.7-27.el9", "3.0.7-27.el9", false},
+	} {
+		pkgs := sbom.Finalize([]sbom.Package{{Name: "openssl-libs", Version: tc.version, Epoch: 1, Type: "rpm", Source: "openssl", SourceVersion: tc.source, Path: "/var/lib/rpm/rpmdb.sqlite"}}, rocky)
+		ms, err := db.Match(pkgs)
+		if err != nil || (len(ms) == 1) != tc.affected {
+			t.Errorf("openssl-libs %s: matches %+v, %v; want affected %v", tc.version, ms, err, tc.affected)
+		}
+	}
+}
+
+func TestMatchNames(t *testing.T) {
+	for _, tc := range []struct {
+		p    sbom.Package
+		want []filedAs
+	}{
+		{sbom.Package{Name: "libreadline7", Version: "7.0-19.6.1", Type: "rpm", Source: "bash", SourceVersion: "4.4-19.6.1"},
+			[]filedAs{{"bash", "4.4-19.6.1"}, {"libreadline7", "7.0-19.6.1"}}},
+		{sbom.Package{Name: "openssl-libs", Version: "1:3.0.7-25.el9", Epoch: 1, Type: "rpm", Source: "openssl", SourceVersion: "3.0.7-25.el9"},
+			[]filedAs{{"openssl", "1:3.0.7-25.el9"}, {"openssl-libs", "1:3.0.7-25.el9"}}},
+		{sbom.Package{Name: "glibc", Version: "2.31-9.3.2", Type: "rpm", Source: "glibc", SourceVersion: "2.31-9.3.2"},
+			[]filedAs{{"glibc", "2.31-9.3.2"}}},
+		{sbom.Package{Name: "libssl3", Version: "3.0.11-1~deb12u2+b1", Type: "deb", Source: "openssl"},
+			[]filedAs{{"openssl", "3.0.11-1~deb12u2+b1"}, {"libssl3", "3.0.11-1~deb12u2+b1"}}},
+		{sbom.Package{Name: "foo", Version: "1.0-1+b1", Type: "deb", Source: "foo", SourceVersion: "1.0-1"},
+			[]filedAs{{"foo", "1.0-1"}}},
+		{sbom.Package{Name: "log4j-core", Namespace: "org.apache.logging.log4j", Version: "2.14.1", Type: "maven"},
+			[]filedAs{{"org.apache.logging.log4j:log4j-core", "2.14.1"}}},
+	} {
+		if got := matchNames(tc.p); !slices.Equal(got, tc.want) {
+			t.Errorf("matchNames(%s) = %v, want %v", tc.p.Name, got, tc.want)
+		}
 	}
 }

@@ -29,6 +29,7 @@ func sleBCIPackages() []sbom.Package {
 	return []sbom.Package{
 		{Name: "glibc", Version: "2.31-9.3.2", Type: "rpm", Arch: "x86_64", Source: "glibc", SourceVersion: "2.31-9.3.2"},
 		{Name: "bash", Version: "4.4-19.6.1", Type: "rpm", Arch: "x86_64", Source: "bash", SourceVersion: "4.4-19.6.1"},
+		{Name: "libreadline7", Version: "7.0-19.6.1", Type: "rpm", Arch: "x86_64", Source: "bash", SourceVersion: "4.4-19.6.1"},
 		{Name: "liblzma5", Version: "5.2.3-4.3.1", Type: "rpm", Arch: "x86_64", Source: "xz", SourceVersion: "5.2.3-4.3.1"},
 		{Name: "ca-certificates-mozilla-prebuilt", Version: "2.44-21.1", Type: "rpm", Arch: "noarch", Source: "ca-certificates-mozilla-prebuilt", SourceVersion: "2.44-21.1"},
 	}
@@ -53,9 +54,11 @@ func matchSUSE(t *testing.T, pkgs []sbom.Package) map[string]string {
 
 // sles153Matches are the matches testdata/suse/README.md describes.
 var sles153Matches = map[string]string{
-	"SUSE-SU-2099:0001-1 glibc@2.31-9.3.2":     "2.31-150300.9.9.1",
-	"SUSE-SU-2099:0002-1 bash@4.4-19.6.1":      "4.4-150300.19.9.1",
-	"SUSE-SU-2099:0003-1 liblzma5@5.2.3-4.3.1": "5.2.3-4.10.1",
+	"SUSE-SU-2099:0001-1 glibc@2.31-9.3.2": "2.31-150300.9.9.1",
+	"SUSE-SU-2099:0002-1 bash@4.4-19.6.1":  "4.4-150300.19.9.1",
+	// Built from bash: compared at bash's version, not its own 7.0.
+	"SUSE-SU-2099:0002-1 libreadline7@7.0-19.6.1": "4.4-150300.19.9.1",
+	"SUSE-SU-2099:0003-1 liblzma5@5.2.3-4.3.1":    "5.2.3-4.10.1",
 }
 
 func checkMatches(t *testing.T, got, want map[string]string) {
@@ -78,6 +81,16 @@ func checkMatches(t *testing.T, got, want map[string]string) {
 func TestMatchSUSE(t *testing.T) {
 	pkgs := sbom.Finalize(sleBCIPackages(), osRelease(t, sles153))
 	checkMatches(t, matchSUSE(t, pkgs), sles153Matches)
+
+	db, _ := Open(filepath.Join("testdata", "suse"))
+	ms, err := db.Match(pkgs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = "libreadline7 7.0-19.6.1 (from bash 4.4-19.6.1) is affected by SUSE-SU-2099:0002-1 (CVE-2099-1002), fixed in 4.4-150300.19.9.1"
+	if !slices.ContainsFunc(ms, func(m Match) bool { return m.Finding.Message == want }) {
+		t.Errorf("no finding says %q", want)
+	}
 }
 
 // TestMatchOpenSUSE matches openSUSE Leap images against their own

@@ -26,8 +26,11 @@ type Package struct {
 	// Type is the purl type: deb, apk, rpm, golang, npm, pypi, maven.
 	Type string `json:"type"`
 	// Ecosystem is the OSV ecosystem, such as "Debian:12", "Alpine:v3.19",
-	// "SUSE:Linux Enterprise Server 15 SP3", "Go", "npm", "PyPI" or
-	// "Maven".
+	// "SUSE:Linux Enterprise Server 15 SP3", "Rocky Linux:9", "Go", "npm",
+	// "PyPI" or "Maven". RHEL packages name their release in the shape of
+	// a Red Hat product stream ("Red Hat:enterprise_linux:9.3"), and rpm
+	// distributions that OSV has no ecosystem for get one of their own
+	// ("Fedora:40"); see redhat.go.
 	Ecosystem string `json:"ecosystem"`
 	// Source and SourceVersion name the source package that built a
 	// binary distribution package (Debian Source, Alpine origin, RPM
@@ -223,17 +226,18 @@ func Finalize(pkgs []Package, os *OS) []Package {
 // osEcosystem returns the OSV ecosystem of a distribution package.
 func osEcosystem(typ string, os *OS) string {
 	if os == nil {
+		// No os-release: the distribution is unknown, and these bare
+		// names match only advisories that name no release.
 		return map[string]string{"deb": "Debian", "apk": "Alpine", "rpm": "Red Hat"}[typ]
 	}
 	if isSUSE(os) {
-		// Before the fallback below: SUSE is an rpm distribution, and
-		// Red Hat's advisories say nothing about its packages.
+		// Before the rpm fallback below: SUSE derivatives are known by
+		// ID_LIKE, not only by ID.
 		return suseEcosystem(os)
 	}
-	major := func(v string) string { m, _, _ := strings.Cut(v, "."); return m }
 	switch os.ID {
 	case "debian":
-		return "Debian:" + major(os.VersionID)
+		return "Debian:" + majorOf(os.VersionID)
 	case "ubuntu":
 		return "Ubuntu:" + os.VersionID
 	case "alpine":
@@ -243,17 +247,21 @@ func osEcosystem(typ string, os *OS) string {
 		}
 		return "Alpine"
 	case "rocky":
-		return "Rocky Linux:" + major(os.VersionID)
+		return "Rocky Linux:" + majorOf(os.VersionID)
 	case "almalinux":
-		return "AlmaLinux:" + major(os.VersionID)
+		return "AlmaLinux:" + majorOf(os.VersionID)
 	case "rhel":
-		return "Red Hat"
+		return redHatEcosystem(os)
 	case "wolfi":
 		return "Wolfi"
 	case "chainguard":
 		return "Chainguard"
 	}
-	return map[string]string{"deb": "Debian", "apk": "Alpine", "rpm": "Red Hat"}[typ]
+	if typ == "rpm" {
+		// Not "Red Hat": see redhat.go.
+		return otherRPMEcosystem(os)
+	}
+	return map[string]string{"deb": "Debian", "apk": "Alpine"}[typ]
 }
 
 // purl builds the package URL (github.com/package-url/purl-spec).

@@ -86,12 +86,6 @@ func TestSUSEEcosystem(t *testing.T) {
 			ecosystem: "SUSE",
 			purl:      "pkg:rpm/sles/glibc@2.31-9.3.2?arch=x86_64",
 		},
-		{
-			name:      "RHEL is still Red Hat",
-			osRelease: "NAME=\"Red Hat Enterprise Linux\"\nVERSION_ID=\"9.3\"\nID=\"rhel\"\nID_LIKE=\"fedora\"\nPRETTY_NAME=\"Red Hat Enterprise Linux 9.3 (Plow)\"\n",
-			ecosystem: "Red Hat",
-			purl:      "pkg:rpm/rhel/glibc@2.31-9.3.2?arch=x86_64&distro=rhel-9.3",
-		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := mustParse(t, "/etc/os-release", []byte(tc.osRelease))

@@ -9,7 +9,10 @@
 // Matching follows the OSV schema: an advisory affects a package when its
 // ecosystem matches (Debian:12 advisories apply to Debian 12; an advisory
 // without a release applies to all; SUSE advisories apply to every SUSE
-// Linux Enterprise product of the same release, see sameSLERelease), its
+// Linux Enterprise product of the same release, see sameSLERelease; Red
+// Hat advisories apply by product stream, the mainline of the image's
+// major release and the EUS-like streams of its minor release, see
+// redHatStreamApplies), its
 // name matches (distribution packages by their source package, Python
 // names normalized as PEP 503 says, Maven as group:artifact), and the
 // installed version (the source package's, for a distribution package
@@ -310,13 +313,23 @@ func (db *DB) Match(pkgs []sbom.Package) ([]Match, error) {
 
 // ecosystemApplies reports whether an advisory filed for ecosystem adv
 // applies to a package of ecosystem pkg: the same ecosystem, an advisory
-// that names no release, or a SUSE Linux Enterprise product of the same
-// release (see sameSLERelease).
+// that names no release, a SUSE Linux Enterprise product of the same
+// release (see sameSLERelease), or a Red Hat product stream of the RHEL
+// release the package is installed on (see redHatStreamApplies).
 func ecosystemApplies(adv, pkg string) bool {
 	if adv == pkg || (!strings.Contains(adv, ":") && ecoBase(pkg) == adv) {
 		return true
 	}
-	return ecoBase(adv) == "SUSE" && ecoBase(pkg) == "SUSE" && sameSLERelease(adv, pkg)
+	if ecoBase(adv) != ecoBase(pkg) {
+		return false
+	}
+	switch ecoBase(pkg) {
+	case "SUSE":
+		return sameSLERelease(adv, pkg)
+	case "Red Hat":
+		return redHatStreamApplies(adv, pkg)
+	}
+	return false
 }
 
 // sameSLERelease reports whether two SUSE ecosystems name products built
@@ -342,9 +355,9 @@ func ecosystemApplies(adv, pkg string) bool {
 // Micro 5.5 or SLE 16, whose package versions are separate lines that
 // version comparison cannot tell apart (a fix in 16.0 would flag every
 // 15 SP3 package for ever). Other SUSE products (SUSE Linux Micro 6, SUSE
-// Manager, ...) match only their own name and release. Red Hat and
-// openSUSE ecosystems match exactly, as Debian's do: openSUSE advisories
-// name each Leap release, and Red Hat packages have no release here.
+// Manager, ...) match only their own name and release. openSUSE
+// ecosystems match exactly, as Debian's do: openSUSE advisories name each
+// Leap release.
 func sameSLERelease(adv, pkg string) bool {
 	al, ar := sleProduct(adv)
 	pl, pr := sleProduct(pkg)

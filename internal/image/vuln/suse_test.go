@@ -37,19 +37,7 @@ func sleBCIPackages() []sbom.Package {
 
 func matchSUSE(t *testing.T, pkgs []sbom.Package) map[string]string {
 	t.Helper()
-	db, err := Open(filepath.Join("testdata", "suse"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ms, err := db.Match(pkgs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]string{}
-	for _, m := range ms {
-		got[m.Finding.Advisory.ID+" "+m.Package.Name+"@"+m.Package.Version] = m.Finding.Advisory.Fixed
-	}
-	return got
+	return matchIn(t, "suse", pkgs)
 }
 
 // sles153Matches are the matches testdata/suse/README.md describes.

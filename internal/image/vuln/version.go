@@ -17,7 +17,12 @@ func Compare(ecosystem, a, b string) int {
 		return CompareDpkg(a, b)
 	case "Alpine", "Wolfi", "Chainguard":
 		return CompareApk(a, b)
-	case "Red Hat", "Rocky Linux", "AlmaLinux", "openSUSE", "SUSE", "Mageia", "openEuler":
+	case "Red Hat", "Rocky Linux", "AlmaLinux", "openSUSE", "SUSE", "Mageia", "openEuler",
+		"Fedora", "CentOS", "CentOS Stream", "Amazon Linux", "Oracle Linux":
+		// The last five are Palisade's names for rpm distributions
+		// that OSV has no ecosystem for (see redhat.go in
+		// internal/image/sbom): advisories filed under them come from
+		// the user's own data, if at all.
 		return CompareRPM(a, b)
 	case "PyPI":
 		return ComparePEP440(a, b)

@@ -45,8 +45,11 @@ import (
 
 // Advisory is the part of an OSV record Palisade reads.
 type Advisory struct {
-	ID         string     `json:"id"`
-	Aliases    []string   `json:"aliases"`
+	ID      string   `json:"id"`
+	Aliases []string `json:"aliases"`
+	// Upstream lists the vulnerabilities a distribution's advisory is
+	// about: Red Hat's records name their CVEs here, not in Aliases.
+	Upstream   []string   `json:"upstream"`
 	Summary    string     `json:"summary"`
 	Details    string     `json:"details"`
 	Withdrawn  string     `json:"withdrawn"`
@@ -491,11 +494,13 @@ func finding(a *Advisory, af Affected, p sbom.Package, name, version, fixed stri
 	return f
 }
 
+// cveOf returns the CVE an advisory is, is an alias of or, for a
+// distribution's advisory, is about.
 func cveOf(a *Advisory) string {
 	if strings.HasPrefix(a.ID, "CVE-") {
 		return a.ID
 	}
-	for _, al := range a.Aliases {
+	for _, al := range append(append([]string(nil), a.Aliases...), a.Upstream...) {
 		if strings.HasPrefix(al, "CVE-") {
 			return al
 		}

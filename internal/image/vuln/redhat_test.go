@@ -228,3 +228,20 @@ func TestCompareRPMDistributions(t *testing.T) {
 		}
 	}
 }
+
+// TestRedHatMessageNamesUpstreamCVE names the CVE of a Red Hat advisory,
+// which Red Hat's records list under "upstream", not "aliases".
+func TestRedHatMessageNamesUpstreamCVE(t *testing.T) {
+	db, err := Open(filepath.Join("testdata", "redhat", "RHSA-2099-0101.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := db.Match(sbom.Finalize(ubi9Packages(), osRelease(t, rhel("9.3"))))
+	if err != nil || len(ms) != 1 {
+		t.Fatalf("matches = %+v, %v", ms, err)
+	}
+	const want = "openssl-libs 1:3.0.7-9.el9 is affected by RHSA-2099:0101 (CVE-2099-2101), fixed in 1:3.0.7-27.el9"
+	if got := ms[0].Finding.Message; got != want {
+		t.Errorf("message = %q, want %q", got, want)
+	}
+}

@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 [ -d "$corpus" ] || { echo "corpus not found: $corpus" >&2; exit 2; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-go build -o "$work/palisade" ./cmd/palisade
+# The release build (make build): static, no cgo.
+CGO_ENABLED=0 go build -trimpath -o "$work/palisade" ./cmd/palisade
 mkdir "$work/x40"
 for k in $(seq 1 40); do
   for f in "$corpus"/*; do cp "$f" "$work/x40/$k-$(basename "$f")"; done

@@ -26,8 +26,11 @@ package attackpath
 import (
 	"cmp"
 	"fmt"
+	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
+	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	psaapi "k8s.io/pod-security-admission/api"
@@ -163,7 +166,8 @@ type Fact struct {
 	Why string
 }
 
-// Inputs supply the facts that need rule logic.
+// Inputs supply the facts that need rule logic. Build may call them from
+// several goroutines at once.
 type Inputs struct {
 	// ServiceWorkloads returns the workloads whose pods a Service routes
 	// to.
@@ -183,23 +187,48 @@ type Route struct {
 }
 
 // Build computes the graph of set.
+//
+// On large sets Build follows the entry points in runtime.GOMAXPROCS(0)
+// goroutines, so the graph, which the first rule to need it builds while
+// the scan's other workers wait, uses every core; the Inputs functions
+// must be safe for concurrent use. The graph does not depend on how many
+// goroutines build it.
 func Build(set *object.Set, in Inputs) *Graph {
-	b := &builder{
-		set: set, in: in, rbac: rbac.For(set), byAccount: map[[2]string][]rbac.Finding{},
-		facts: map[*object.Object][]Fact{},
-		g:     &Graph{nodes: map[string]*Node{}, edges: map[[2]string]*Edge{}, byObj: map[*object.Object][]*Path{}},
-		done:  map[string]bool{},
+	return build(set, in, runtime.GOMAXPROCS(0))
+}
+
+// minParallel is the number of objects up to which build follows every
+// entry point in the calling goroutine (one admission request, a small
+// directory): starting goroutines would cost more than it saves.
+const minParallel = 256
+
+// build computes the graph of set in up to workers goroutines.
+func build(set *object.Set, in Inputs, workers int) *Graph {
+	all := set.All()
+	if len(all) <= minParallel {
+		workers = 1
 	}
-	b.entries()
-	g := b.g
+	ix := rbac.For(set)
+	newBuilder := func() *builder {
+		return &builder{set: set, in: in, rbac: ix, byAccount: map[[2]string][]rbac.Finding{}, plans: map[*object.Object]*plan{}, done: map[string]struct{}{}}
+	}
+	var paths []*Path
+	if workers <= 1 {
+		b := newBuilder()
+		b.entries(all)
+		paths = b.paths
+	} else {
+		paths = buildParallel(all, newBuilder, workers)
+	}
+	g := &Graph{Paths: paths, nodes: map[string]*Node{}, edges: map[[2]string]*Edge{}, byObj: map[*object.Object][]*Path{}}
 	slices.SortStableFunc(g.Paths, func(a, c *Path) int {
 		return cmp.Or(cmp.Compare(c.Severity, a.Severity), cmp.Compare(a.Entry().ID, c.Entry().ID), cmp.Compare(a.Target().ID, c.Target().ID))
 	})
 	for _, p := range g.Paths {
 		for i, s := range p.Steps {
-			b.node(s.Node)
+			g.node(s.Node)
 			if i > 0 {
-				b.edge(p.Steps[i-1].Node, s.Node, s.Why)
+				g.edge(p.Steps[i-1].Node, s.Node, s.Why)
 			}
 		}
 		g.byObj[p.Entry().Object] = append(g.byObj[p.Entry().Object], p)
@@ -207,6 +236,114 @@ func Build(set *object.Set, in Inputs) *Graph {
 	return g
 }
 
+// buildParallel finds the paths from the entry points among objs, in the
+// order one builder following them in order finds them, with workers
+// builders, each following a run of consecutive objects:
+//
+//  1. each builder finds the workloads its entry points lead to (the
+//     Inputs calls), in order;
+//  2. the builders compute the plans of those workloads, each a share;
+//  3. each builder follows its run with the plans, dropping the paths it
+//     has found before;
+//  4. the runs' paths are concatenated in order, keeping the first of each
+//     key: a path a run drops has the key of an earlier path of that run,
+//     so this keeps what one builder keeps.
+//
+// The phases are separate because runs find the same workloads in the same
+// order (a directory copied several times): computing plans as they are
+// found would have one goroutine wait on the other for each.
+func buildParallel(objs []*object.Object, newBuilder func() *builder, workers int) []*Path {
+	workers = min(workers, len(objs))
+	bs := make([]*builder, workers)
+	for i := range bs {
+		bs[i] = newBuilder()
+		bs[i].visits = []visit{}
+	}
+	reached := make([][]*object.Object, workers)
+	parallel(workers, func(i int) {
+		b := bs[i]
+		b.entries(objs[i*len(objs)/workers : (i+1)*len(objs)/workers])
+		seen := map[*object.Object]bool{}
+		for _, v := range b.visits {
+			for _, w := range v.ws {
+				if !seen[w] {
+					seen[w] = true
+					reached[i] = append(reached[i], w)
+				}
+			}
+		}
+	})
+
+	var ws []*object.Object
+	seen := map[*object.Object]bool{}
+	for _, r := range reached {
+		for _, w := range r {
+			if !seen[w] {
+				seen[w] = true
+				ws = append(ws, w)
+			}
+		}
+	}
+	ps := make([]*plan, len(ws))
+	parallel(workers, func(i int) {
+		for j := i * len(ws) / workers; j < (i+1)*len(ws)/workers; j++ {
+			ps[j] = bs[i].newPlan(ws[j])
+		}
+	})
+	plans := make(map[*object.Object]*plan, len(ws))
+	for j, w := range ws {
+		plans[w] = ps[j]
+	}
+
+	parallel(workers, func(i int) {
+		b := bs[i]
+		b.plans = plans // read-only: it holds every workload visited
+		vs := b.visits
+		b.visits = nil
+		for _, v := range vs {
+			b.follow(v.steps, v.ws, v.why)
+		}
+	})
+	var paths []*Path
+	done := map[string]struct{}{}
+	for _, b := range bs {
+		for i, p := range b.paths {
+			if _, dup := done[b.keys[i]]; !dup {
+				done[b.keys[i]] = struct{}{}
+				paths = append(paths, p)
+			}
+		}
+	}
+	return paths
+}
+
+// parallel runs f(0) to f(n-1) in n goroutines and waits for them. A panic
+// of f is raised again in the caller, with the stack where it happened, so
+// that it reaches set.Memo and the engine as if f had run there.
+func parallel(n int, f func(i int)) {
+	var wg sync.WaitGroup
+	panics := make([]any, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				if p := recover(); p != nil {
+					panics[i] = fmt.Sprintf("%v\n\n(in a goroutine of attackpath.Build)\n%s", p, debug.Stack())
+				}
+			}()
+			f(i)
+		}()
+	}
+	wg.Wait()
+	for _, p := range panics {
+		if p != nil {
+			panic(p)
+		}
+	}
+}
+
+// builder follows entry points. It is used by one goroutine at a time.
 type builder struct {
 	set  *object.Set
 	in   Inputs
@@ -214,63 +351,103 @@ type builder struct {
 	// byAccount caches the risks of each service account: many workloads
 	// share one.
 	byAccount map[[2]string][]rbac.Finding
-	// facts caches Inputs.Facts for each workload: a workload behind
+	// plans caches what each workload leads to: a workload behind
 	// several Services or Ingress routes is followed from each.
-	facts map[*object.Object][]Fact
-	g     *Graph
+	plans map[*object.Object]*plan
+	// visits, when not nil, records the workloads reached instead of
+	// following them (see buildParallel).
+	visits []visit
 	// done holds the keys of the paths found, so that two routes to the
 	// same workload (two Ingress rules) make one path.
-	done map[string]bool
+	done map[string]struct{}
+	// paths are the paths found, in the order found, and keys their keys.
+	paths []*Path
+	keys  []string
+	// key is scratch space for building keys.
+	key []byte
 }
 
-func (b *builder) node(n *Node) {
-	if _, ok := b.g.nodes[n.ID]; !ok {
-		b.g.nodes[n.ID] = n
-		b.g.Nodes = append(b.g.Nodes, n)
+// visit is the workloads reached by steps, why saying how the last leads
+// to them.
+type visit struct {
+	steps []Step
+	ws    []*object.Object
+	why   string
+}
+
+// plan is what following a workload can lead to, whatever led to it: the
+// paths from it, in the order they are tried.
+type plan struct {
+	// node is the workload's node; nil when it has no pod template.
+	node  *Node
+	tails []tail
+}
+
+// tail is one path from a workload: the steps after the workload's own
+// one, ending at the target.
+type tail struct {
+	// key is the path's key without the steps before the workload's:
+	// the IDs of the workload, the identity (if any) and the target, each
+	// but the last followed by "|".
+	key   string
+	steps []Step
+	sev   rule.Severity
+}
+
+func (g *Graph) node(n *Node) {
+	if _, ok := g.nodes[n.ID]; !ok {
+		g.nodes[n.ID] = n
+		g.Nodes = append(g.Nodes, n)
 	}
 }
 
-func (b *builder) edge(from, to *Node, why string) {
+func (g *Graph) edge(from, to *Node, why string) {
 	k := [2]string{from.ID, to.ID}
-	if _, ok := b.g.edges[k]; !ok {
-		e := &Edge{From: b.g.nodes[from.ID], To: b.g.nodes[to.ID], Why: why}
-		b.g.edges[k] = e
-		b.g.Edges = append(b.g.Edges, e)
+	if _, ok := g.edges[k]; !ok {
+		e := &Edge{From: g.nodes[from.ID], To: g.nodes[to.ID], Why: why}
+		g.edges[k] = e
+		g.Edges = append(g.Edges, e)
 	}
 }
 
 func objectNode(kind NodeKind, o *object.Object, label string) *Node {
-	return &Node{ID: fmt.Sprintf("%s/%s/%s", o.Kind, o.Namespace(), o.Name), Kind: kind, Label: label, Object: o}
+	return &Node{ID: o.Kind + "/" + o.Namespace() + "/" + o.Name, Kind: kind, Label: label, Object: o}
 }
 
 func ref(o *object.Object) string { return o.Kind + " " + o.Namespace() + "/" + o.Name }
 
-// entries finds the entry points and follows each.
-func (b *builder) entries() {
-	for _, o := range b.set.All() {
+// entries finds the entry points among objs and follows each.
+func (b *builder) entries(objs []*object.Object) {
+	for _, o := range objs {
 		switch t := o.Typed.(type) {
 		case *corev1.Service:
 			why := serviceExposure(t)
 			if why == "" || b.in.ServiceWorkloads == nil {
 				continue
 			}
-			entry := Step{Node: objectNode(Entry, o, string(t.Spec.Type)+" Service "+o.Namespace()+"/"+o.Name), Why: why}
-			for _, w := range b.in.ServiceWorkloads(b.set, o) {
-				b.workload([]Step{entry}, w, fmt.Sprintf("the Service selects its pods (%s)", selectorString(t.Spec.Selector)))
+			ws := b.in.ServiceWorkloads(b.set, o)
+			if len(ws) == 0 {
+				continue
 			}
+			entry := []Step{{Node: objectNode(Entry, o, string(t.Spec.Type)+" Service "+o.Namespace()+"/"+o.Name), Why: why}}
+			selects := "the Service selects its pods (" + selectorString(t.Spec.Selector) + ")"
+			b.follow(entry, ws, selects)
 		default:
 			if o.Kind == "Ingress" && b.in.IngressServices != nil && b.in.ServiceWorkloads != nil {
-				entry := Step{Node: objectNode(Entry, o, "Ingress "+o.Namespace()+"/"+o.Name), Why: "an Ingress routes HTTP traffic from outside the cluster to Services"}
+				entry := []Step{{Node: objectNode(Entry, o, "Ingress "+o.Namespace()+"/"+o.Name), Why: "an Ingress routes HTTP traffic from outside the cluster to Services"}}
 				for _, r := range b.in.IngressServices(b.set, o) {
-					for _, w := range b.in.ServiceWorkloads(b.set, r.Service) {
-						svc := r.Service.Typed.(*corev1.Service)
-						b.workload([]Step{entry}, w, fmt.Sprintf("it routes %s to Service %s, which selects its pods (%s)", r.Why, r.Service.Name, selectorString(svc.Spec.Selector)))
+					ws := b.in.ServiceWorkloads(b.set, r.Service)
+					if len(ws) == 0 {
+						continue
 					}
+					svc := r.Service.Typed.(*corev1.Service)
+					routes := "it routes " + r.Why + " to Service " + r.Service.Name + ", which selects its pods (" + selectorString(svc.Spec.Selector) + ")"
+					b.follow(entry, ws, routes)
 				}
 				continue
 			}
 			if why := hostReachable(o); why != "" {
-				b.workload(nil, o, why)
+				b.follow(nil, []*object.Object{o}, why)
 			}
 		}
 	}
@@ -339,51 +516,117 @@ func selectorString(sel map[string]string) string {
 	return strings.Join(keys, ",")
 }
 
-// workload follows a workload reached by the steps so far.
-func (b *builder) workload(steps []Step, w *object.Object, why string) {
-	pod, ok := w.PodTemplate()
-	if !ok {
+// follow follows the workloads ws reached by the steps so far (none or an
+// entry point), why saying how the last of them leads to them, or, while
+// visits are recorded, records them.
+func (b *builder) follow(steps []Step, ws []*object.Object, why string) {
+	if b.visits != nil {
+		b.visits = append(b.visits, visit{steps, ws, why})
 		return
 	}
-	wstep := Step{Node: objectNode(Workload, w, ref(w)), Why: why}
-	steps = append(slices.Clip(steps), wstep)
-	facts, ok := b.facts[w]
-	if !ok && b.in.Facts != nil {
+	for _, w := range ws {
+		b.workload(steps, w, why)
+	}
+}
+
+// workload follows one workload and records each path not found before.
+func (b *builder) workload(steps []Step, w *object.Object, why string) {
+	p := b.plan(w)
+	if p.node == nil {
+		return
+	}
+	// One path per entry point, workload, identity and target: the
+	// first permission found (the most severe) stands for the others.
+	b.key = b.key[:0]
+	for _, s := range steps {
+		if s.Node.Kind != Permission {
+			b.key = append(append(b.key, s.Node.ID...), '|')
+		}
+	}
+	n := len(b.key)
+	for _, t := range p.tails {
+		b.key = append(b.key[:n], t.key...)
+		if _, ok := b.done[string(b.key)]; ok {
+			continue
+		}
+		key := string(b.key)
+		b.done[key] = struct{}{}
+		path := make([]Step, 0, len(steps)+1+len(t.steps))
+		path = append(append(append(path, steps...), Step{Node: p.node, Why: why}), t.steps...)
+		b.paths = append(b.paths, &Path{Steps: path, Severity: t.sev})
+		b.keys = append(b.keys, key)
+	}
+}
+
+// plan returns what following w leads to.
+func (b *builder) plan(w *object.Object) *plan {
+	p, ok := b.plans[w]
+	if !ok {
+		p = b.newPlan(w)
+		b.plans[w] = p
+	}
+	return p
+}
+
+// newPlan computes what following w leads to.
+func (b *builder) newPlan(w *object.Object) *plan {
+	p := &plan{}
+	pod, ok := w.PodTemplate()
+	if !ok {
+		return p
+	}
+	p.node = objectNode(Workload, w, ref(w))
+	var facts []Fact
+	if b.in.Facts != nil {
 		facts = b.in.Facts(b.set, w)
-		b.facts[w] = facts
+	}
+	add := func(steps []Step, target *Node, why string, sev rule.Severity) {
+		key := p.node.ID + "|"
+		for _, s := range steps {
+			if s.Node.Kind != Permission {
+				key += s.Node.ID + "|"
+			}
+		}
+		key += target.ID
+		if slices.ContainsFunc(p.tails, func(t tail) bool { return t.key == key }) {
+			return // a later tail with the key of an earlier one is never kept
+		}
+		p.tails = append(p.tails, tail{key: key, steps: append(slices.Clone(steps), Step{Node: target, Why: why}), sev: sev})
 	}
 	bypass := ""
 	for _, f := range facts {
 		switch f.Kind {
 		case NodeTakeover:
-			b.add(steps, nodeTarget(w), f.Why, rule.Critical)
+			add(nil, nodeTarget(w), f.Why, rule.Critical)
 		case CloudMetadata:
-			b.add(steps, &Node{ID: "target/cloud-metadata", Kind: Target, Label: "the cloud metadata service (the node's cloud credentials)"}, f.Why, rule.Medium)
+			add(nil, &Node{ID: "target/cloud-metadata", Kind: Target, Label: "the cloud metadata service (the node's cloud credentials)"}, f.Why, rule.Medium)
 		case LoginBypass:
 			bypass = f.Why
 		}
 	}
 	sa, mounted, whyToken := serviceAccount(b.set, w, pod)
 	if !mounted {
-		return
+		return p
 	}
 	if bypass != "" {
 		whyToken = bypass + ", and " + whyToken
 	}
 	id := Step{
-		Node: &Node{ID: fmt.Sprintf("ServiceAccount/%s/%s", w.Namespace(), sa), Kind: Identity, Label: "ServiceAccount " + w.Namespace() + "/" + sa, Object: b.set.Lookup("ServiceAccount", w.Namespace(), sa)},
+		Node: &Node{ID: "ServiceAccount/" + w.Namespace() + "/" + sa, Kind: Identity, Label: "ServiceAccount " + w.Namespace() + "/" + sa, Object: b.set.Lookup("ServiceAccount", w.Namespace(), sa)},
 		Why:  whyToken,
 	}
-	steps = append(steps, id)
 	risks := b.risks(w.Namespace(), sa)
+	targets := make([]*Node, len(risks))
+	sevs := make([]rule.Severity, len(risks))
 	admin := false
-	for _, f := range risks {
-		if t, _ := b.permissionTarget(f); t != nil && t.ID == clusterAdminID {
+	for i, f := range risks {
+		targets[i], sevs[i] = b.permissionTarget(f)
+		if targets[i] != nil && targets[i].ID == clusterAdminID {
 			admin = true
 		}
 	}
-	for _, f := range risks {
-		target, sev := b.permissionTarget(f)
+	for i, f := range risks {
+		target, sev := targets[i], sevs[i]
 		if target == nil || (admin && target.ID != clusterAdminID) {
 			continue // cluster-admin power includes every other target
 		}
@@ -395,8 +638,9 @@ func (b *builder) workload(steps []Step, w *object.Object, why string) {
 			Node: &Node{ID: "permission/" + id.Node.ID + "/" + f.Risk.ID, Kind: Permission, Label: strings.ToLower(f.Risk.Title[:1]) + f.Risk.Title[1:] + " " + f.Scope()},
 			Why:  "it is bound through " + g.Via(),
 		}
-		b.add(append(slices.Clip(steps), perm), target, f.Risk.Why, sev)
+		add([]Step{id, perm}, target, f.Risk.Why, sev)
 	}
+	return p
 }
 
 // risks returns the dangerous permissions of a service account.
@@ -408,25 +652,6 @@ func (b *builder) risks(ns, name string) []rbac.Finding {
 		b.byAccount[k] = r
 	}
 	return r
-}
-
-// add records the path steps→target unless an equal one exists.
-func (b *builder) add(steps []Step, target *Node, why string, sev rule.Severity) {
-	// One path per entry point, workload, identity and target: the
-	// first permission found (the most severe) stands for the others.
-	var key strings.Builder
-	for _, s := range steps {
-		if s.Node.Kind != Permission {
-			key.WriteString(s.Node.ID + "|")
-		}
-	}
-	key.WriteString(target.ID)
-	if b.done[key.String()] {
-		return
-	}
-	b.done[key.String()] = true
-	p := &Path{Steps: append(slices.Clone(steps), Step{Node: target, Why: why}), Severity: sev}
-	b.g.Paths = append(b.g.Paths, p)
 }
 
 func nodeTarget(w *object.Object) *Node {

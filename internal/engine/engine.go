@@ -136,6 +136,7 @@ func Run(set *object.Set, opts Options) *Result {
 		for _, o := range objs {
 			shards[0].eval(o, set, opts)
 		}
+		shards[0].sort()
 		return finish(shards, opts, now)
 	}
 	var wg sync.WaitGroup
@@ -153,43 +154,85 @@ func Run(set *object.Set, opts Options) *Result {
 			for i := range next {
 				sh.eval(objs[i], set, opts)
 			}
+			sh.sort()
 		}(&shards[w])
 	}
 	wg.Wait()
 	return finish(shards, opts, now)
 }
 
-// finish merges the workers' output, applies suppressions and sorts.
+// finish merges the workers' output, applies suppressions and sorts. Each
+// worker has already sorted its own findings (see shard.sort), in parallel;
+// finish merges the sorted runs, which gives the same order as one stable
+// sort of the workers' findings taken in worker order, at a fraction of the
+// serial cost.
 func finish(shards []shard, opts Options, now func() time.Time) *Result {
 	res := &Result{}
-	n := len(opts.External)
-	for _, sh := range shards {
-		for _, c := range sh.findings {
-			n += len(c)
+	runs := make([][]*Finding, 0, len(shards)+1)
+	n := 0
+	for i := range shards {
+		runs = append(runs, shards[i].order)
+		n += len(shards[i].order)
+		res.RuleErrors = append(res.RuleErrors, shards[i].errs...)
+	}
+	if len(opts.External) > 0 {
+		ext := make([]Finding, len(opts.External))
+		for i, f := range opts.External {
+			ext[i] = place(f)
 		}
+		runs = append(runs, sortedView([][]Finding{ext}))
+		n += len(ext)
 	}
 	if n > 0 {
-		res.Findings = make([]Finding, 0, n)
-	}
-	for _, sh := range shards {
-		for _, c := range sh.findings {
-			res.Findings = append(res.Findings, c...)
-		}
-		res.RuleErrors = append(res.RuleErrors, sh.errs...)
-	}
-	for _, f := range opts.External {
-		res.Findings = append(res.Findings, place(f))
+		res.Findings = mergeRuns(runs, n)
 	}
 	sup := newSuppressor(opts, now())
 	for i := range res.Findings {
 		res.Findings[i].Suppressed = sup.match(&res.Findings[i])
 	}
 	res.Notices = sup.notices()
-	sortFindings(res.Findings)
 	slices.SortFunc(res.RuleErrors, func(a, b RuleError) int {
 		return cmp.Or(cmp.Compare(a.Object.Source.File, b.Object.Source.File), cmp.Compare(a.Object.Line, b.Object.Line), cmp.Compare(a.RuleID, b.RuleID))
 	})
 	return res
+}
+
+// mergeRuns merges sorted runs of findings (n in all) into one sorted
+// slice. Of equal findings, the one from the earlier run comes first, as a
+// stable sort of the runs laid end to end would have it.
+func mergeRuns(runs [][]*Finding, n int) []Finding {
+	out := make([]Finding, 0, n)
+	for {
+		best := -1
+		for i, r := range runs {
+			if len(r) > 0 && (best < 0 || compareFindings(r[0], runs[best][0]) < 0) {
+				best = i
+			}
+		}
+		if best < 0 {
+			return out
+		}
+		out = append(out, *runs[best][0])
+		runs[best] = runs[best][1:]
+	}
+}
+
+// sortedView returns pointers to the findings of chunks, stably sorted.
+// Sorting pointers rather than the findings themselves moves a word per
+// swap instead of a whole finding.
+func sortedView(chunks [][]Finding) []*Finding {
+	n := 0
+	for _, c := range chunks {
+		n += len(c)
+	}
+	view := make([]*Finding, 0, n)
+	for _, c := range chunks {
+		for i := range c {
+			view = append(view, &c[i])
+		}
+	}
+	slices.SortStableFunc(view, compareFindings)
+	return view
 }
 
 // shard is one worker's output; workers share nothing while they run.
@@ -198,9 +241,11 @@ func finish(shards []shard, opts Options, now func() time.Time) *Result {
 // once into the result.
 type shard struct {
 	findings [][]Finding
-	errs     []RuleError
-	pass     *rule.Pass
-	current  *Configured
+	// order is findings sorted, set by sort once the worker is done.
+	order   []*Finding
+	errs    []RuleError
+	pass    *rule.Pass
+	current *Configured
 }
 
 // eval runs every rule over one object, turning errors and panics into
@@ -218,6 +263,12 @@ func (sh *shard) eval(o *object.Object, set *object.Set, opts Options) {
 			sh.errs = append(sh.errs, RuleError{RuleID: c.Rule.ID, Object: o, Err: err})
 		}
 	}
+}
+
+// sort sorts the shard's findings, in the worker's goroutine, so that the
+// workers share the sorting and finish only merges.
+func (sh *shard) sort() {
+	sh.order = sortedView(sh.findings)
 }
 
 // collect receives the findings of the rule in sh.current.
@@ -278,21 +329,21 @@ func runGuarded(r *rule.Rule, pass *rule.Pass) (err error) {
 	return r.Run(pass)
 }
 
-func sortFindings(fs []Finding) {
-	slices.SortStableFunc(fs, func(a, b Finding) int {
-		return cmp.Or(
-			cmp.Compare(a.Object.Source.File, b.Object.Source.File),
-			cmp.Compare(a.Object.Source.Doc, b.Object.Source.Doc),
-			// Objects built from the same file (one base in two Kustomize
-			// overlays) share file and document: keep each one's findings
-			// together.
-			cmp.Compare(a.Object.Line, b.Object.Line),
-			cmp.Compare(a.Object.RawNamespace, b.Object.RawNamespace),
-			cmp.Compare(a.Object.Name, b.Object.Name),
-			cmp.Compare(a.Object.Kind, b.Object.Kind),
-			cmp.Compare(a.Pos.Line, b.Pos.Line),
-			cmp.Compare(a.RuleID, b.RuleID),
-			cmp.Compare(a.Message, b.Message),
-		)
-	})
+// compareFindings orders findings by file, object and line, then rule and
+// message.
+func compareFindings(a, b *Finding) int {
+	return cmp.Or(
+		cmp.Compare(a.Object.Source.File, b.Object.Source.File),
+		cmp.Compare(a.Object.Source.Doc, b.Object.Source.Doc),
+		// Objects built from the same file (one base in two Kustomize
+		// overlays) share file and document: keep each one's findings
+		// together.
+		cmp.Compare(a.Object.Line, b.Object.Line),
+		cmp.Compare(a.Object.RawNamespace, b.Object.RawNamespace),
+		cmp.Compare(a.Object.Name, b.Object.Name),
+		cmp.Compare(a.Object.Kind, b.Object.Kind),
+		cmp.Compare(a.Pos.Line, b.Pos.Line),
+		cmp.Compare(a.RuleID, b.RuleID),
+		cmp.Compare(a.Message, b.Message),
+	)
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/palisade-dev/palisade/internal/engine"
 	"github.com/palisade-dev/palisade/internal/object"
+	"github.com/palisade-dev/palisade/internal/rule"
 	"github.com/palisade-dev/palisade/internal/rules"
 )
 
@@ -102,7 +103,7 @@ func checkProperties(t *testing.T, name string, before []byte, res *Result, opts
 		if opts.Want != nil && !opts.Want(&f) {
 			continue
 		}
-		if f.Fix != nil && (len(f.Fix.Patch) > 0 || f.Fix.NewObject != nil) && !skipped[f.RuleID+" "+f.Message] {
+		if fix := builtFix(f); fix != nil && (len(fix.Patch) > 0 || fix.NewObject != nil) && !skipped[f.RuleID+" "+f.Message] {
 			t.Errorf("unsafe=%v: fixable finding left without a reason: %s %s", unsafe, f.RuleID, f.Message)
 		}
 	}
@@ -325,7 +326,7 @@ func TestEachRule(t *testing.T) {
 		res := File(name, data, Options{Scan: scan, Want: func(*engine.Finding) bool { return false }})
 		seen := map[string]bool{}
 		for _, f := range res.Remaining {
-			if f.Fix != nil && !seen[f.RuleID] {
+			if builtFix(f) != nil && !seen[f.RuleID] {
 				seen[f.RuleID] = true
 				byRule[f.RuleID] = append(byRule[f.RuleID], job{name, data})
 			}
@@ -360,4 +361,12 @@ func TestEachRule(t *testing.T) {
 		})
 	}
 	t.Logf("%d fixable rules have findings in the corpus", tested)
+}
+
+// builtFix returns the fix of f, built, or nil.
+func builtFix(f engine.Finding) *rule.Fix {
+	if f.Fix == nil {
+		return nil
+	}
+	return f.Fix()
 }

@@ -403,21 +403,32 @@ func (r *run) change(f *engine.Finding) *Change {
 	return c
 }
 
+// candidate is a finding whose fix a round may apply, with the fix its
+// builder returned.
+type candidate struct {
+	*engine.Finding
+	fix *rule.Fix
+}
+
 // candidates returns the findings whose fixes the round may apply, in the
-// order it applies them.
-func (r *run) candidates(scan *engine.Result) []*engine.Finding {
-	var out []*engine.Finding
+// order it applies them. It builds each wanted finding's fix once.
+func (r *run) candidates(scan *engine.Result) []candidate {
+	var out []candidate
 	for i := range scan.Findings {
 		f := &scan.Findings[i]
-		if f.Suppressed != nil || f.Fix == nil || (len(f.Fix.Patch) == 0 && f.Fix.NewObject == nil) {
+		if f.Suppressed != nil || f.Fix == nil {
 			continue
 		}
 		if r.opts.Want != nil && !r.opts.Want(f) {
 			continue
 		}
-		out = append(out, f)
+		fix := f.Fix()
+		if fix == nil || (len(fix.Patch) == 0 && fix.NewObject == nil) {
+			continue
+		}
+		out = append(out, candidate{f, fix})
 	}
-	slices.SortStableFunc(out, func(a, b *engine.Finding) int {
+	slices.SortStableFunc(out, func(a, b candidate) int {
 		return cmp.Or(
 			cmp.Compare(b.Severity, a.Severity),
 			cmp.Compare(a.RuleID, b.RuleID),
@@ -453,7 +464,8 @@ func (r *run) round(scan *engine.Result) bool {
 	progress := false
 	touched := map[*docState]map[string]touch{}
 	owners := map[int]*engine.Finding{}
-	for id, f := range r.candidates(scan) {
+	for id, c := range r.candidates(scan) {
+		f, fix := c.Finding, c.fix
 		k := r.key(f)
 		idx := r.index[f.Object]
 		if reason, ok := r.excluded[k]; ok {
@@ -466,10 +478,10 @@ func (r *run) round(scan *engine.Result) bool {
 				continue
 			}
 		}
-		if f.Fix.Unsafe && !r.opts.Unsafe {
+		if fix.Unsafe && !r.opts.Unsafe {
 			reason := "unsafe fix, applied only with --unsafe"
-			if f.Fix.Note != "" {
-				reason += ": " + f.Fix.Note
+			if fix.Note != "" {
+				reason += ": " + fix.Note
 			}
 			r.skip(f, reason)
 			continue
@@ -485,9 +497,9 @@ func (r *run) round(scan *engine.Result) bool {
 		}
 		owners[id] = f
 		change := r.change(f)
-		if len(f.Fix.Patch) > 0 {
+		if len(fix.Patch) > 0 {
 			ap := newApplier(ds, loc.prefix, f.Object.Kind, id, touched[ds])
-			err := ap.apply(f.Fix.Patch)
+			err := ap.apply(fix.Patch)
 			if err == nil {
 				err = r.safe(f.Object, ap.value, loc.prefix)
 			}
@@ -502,8 +514,8 @@ func (r *run) round(scan *engine.Result) bool {
 			ap.commit()
 			change.Ops = ap.ops
 		}
-		if f.Fix.NewObject != nil {
-			created, err := r.create(f)
+		if fix.NewObject != nil {
+			created, err := r.create(fix.NewObject)
 			if err != nil {
 				r.skip(f, err.Error())
 				continue
@@ -543,13 +555,13 @@ func (r *run) safe(before *object.Object, docValue any, prefix []string) error {
 	return nil
 }
 
-// create adds the new object of f's fix as a document at the end of the
-// file, once.
-func (r *run) create(f *engine.Finding) (any, error) {
+// create adds newObject, a fix's new object, as a document at the end of
+// the file, once.
+func (r *run) create(newObject any) (any, error) {
 	if r.json {
-		return nil, refuse("a JSON file holds one document: add %s by hand", describeNew(f.Fix.NewObject))
+		return nil, refuse("a JSON file holds one document: add %s by hand", describeNew(newObject))
 	}
-	v, err := normalize(f.Fix.NewObject)
+	v, err := normalize(newObject)
 	if err != nil {
 		return nil, err
 	}

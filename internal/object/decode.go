@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -502,12 +503,35 @@ func (d *fileDecoder) document(doc int, lm *lineMap, root *yaml.Node) {
 
 type typeMeta struct{ apiVersion, kind string }
 
+// scratch holds an object's JSON and position entries while it is being
+// decoded. Neither outlives the decoding (the JSON decoder copies what it
+// keeps, and the object keeps an exact-size copy of the positions), so the
+// buffers go back to scratchPool for the next object rather than being
+// grown anew for each of thousands of objects.
+type scratch struct {
+	json []byte
+	pos  []posEntry
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+// maxScratch is the largest buffer capacity returned to scratchPool; the
+// rare huge object does not pin its buffers for the rest of the run.
+const maxScratch = 1 << 20
+
 // object decodes the mapping n into an Object. aliased says n is reached
 // through an alias (a List item written as *anchor), so that its nodes count
 // against the expansion budget. implied, when not nil, is the apiVersion and
 // kind of a typed list's item that does not write them.
 func (d *fileDecoder) object(doc int, lm *lineMap, n *yaml.Node, aliased bool, implied *typeMeta) {
-	enc := encoder{lines: lm, budget: &d.budget}
+	sc := scratchPool.Get().(*scratch)
+	enc := encoder{lines: lm, budget: &d.budget, buf: sc.json[:0], pos: positions{entries: sc.pos[:0]}}
+	defer func() {
+		if cap(enc.buf) <= maxScratch && cap(enc.pos.entries) <= maxScratch {
+			sc.json, sc.pos = enc.buf[:0], enc.pos.entries[:0]
+			scratchPool.Put(sc)
+		}
+	}()
 	if aliased {
 		enc.expanding = 1
 	}
@@ -529,13 +553,12 @@ func (d *fileDecoder) object(doc int, lm *lineMap, n *yaml.Node, aliased bool, i
 	}
 	line, col := lm.pos(n.Line, n.Column)
 	enc.pos.add(hashSeed, line, col)
-	enc.pos.seal()
 	obj := &Object{
 		Source:     Source{File: d.file, Doc: doc},
 		Line:       line,
 		APIVersion: scalarField(n, "apiVersion"),
 		Kind:       scalarField(n, "kind"),
-		pos:        enc.pos,
+		pos:        enc.pos.sealed(),
 	}
 	if implied != nil {
 		obj.APIVersion, obj.Kind = implied.apiVersion, implied.kind

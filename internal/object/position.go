@@ -72,7 +72,9 @@ func clampInt32(v int) int32 {
 	return int32(v)
 }
 
-func (ps *positions) seal() {
+// sealed returns the positions sorted for lookup, in a slice of their own
+// and of exact size; ps may be reused afterwards.
+func (ps *positions) sealed() positions {
 	slices.SortFunc(ps.entries, func(a, b posEntry) int {
 		switch {
 		case a.hash < b.hash:
@@ -82,7 +84,7 @@ func (ps *positions) seal() {
 		}
 		return 0
 	})
-	ps.entries = slices.Clip(ps.entries)
+	return positions{entries: slices.Clone(ps.entries)}
 }
 
 func (ps *positions) lookup(h uint64) (Position, bool) {

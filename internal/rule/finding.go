@@ -22,9 +22,21 @@ type Finding struct {
 	// Message is lower-case without a trailing period, names the object or
 	// container and the field, and says what is wrong.
 	Message string
-	// Fix is the machine-applicable remedy, when the remedy is a field
-	// change. Optional.
-	Fix *Fix
+	// Fix builds the machine-applicable remedy, when the remedy is a field
+	// change or a new object. Optional: nil when the finding has none, and
+	// it may return nil too.
+	//
+	// Fix is a builder rather than a value because most consumers (the text
+	// report, the admission denial) never look at the remedy: only those
+	// that need it call it (`palisade fix`, the webhook's mutation, the
+	// JSON and SARIF reports). It may be called more than once and from any
+	// goroutine, long after the rule's Run returned, so it must be pure:
+	// each call builds an equal *Fix from values captured when the finding
+	// was reported (the pod template, the container, paths, the namespace).
+	// It must not read the *Pass, which the driver reuses for the next rule
+	// or object once Run returns, and it should capture little, since the
+	// finding keeps it alive.
+	Fix func() *Fix
 	// Trace is the chain of objects that makes the finding, for findings
 	// that span objects (an attack path from an exposed Service to a
 	// secret): each step names an object, or a capability that is not an

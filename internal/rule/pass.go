@@ -59,13 +59,15 @@ func (p *Pass) Report(f Finding) {
 	p.report(f)
 }
 
-// Reportf records a finding at path with a formatted message.
-func (p *Pass) Reportf(path object.Path, fix *Fix, format string, args ...any) {
+// Reportf records a finding at path with a formatted message. fix is the
+// finding's Fix builder, or nil.
+func (p *Pass) Reportf(path object.Path, fix func() *Fix, format string, args ...any) {
 	p.Report(Finding{Path: path, Message: fmt.Sprintf(format, args...), Fix: fix})
 }
 
-// ReportContainer records a finding about one container.
-func (p *Pass) ReportContainer(c object.Container, path object.Path, fix *Fix, format string, args ...any) {
+// ReportContainer records a finding about one container. fix is the
+// finding's Fix builder, or nil.
+func (p *Pass) ReportContainer(c object.Container, path object.Path, fix func() *Fix, format string, args ...any) {
 	p.Report(Finding{Path: path, Container: c.Name, Message: fmt.Sprintf(format, args...), Fix: fix})
 }
 

@@ -217,7 +217,9 @@ func finding(r *report.Report, f engine.Finding) Finding {
 		jf.References = append(jf.References, meta.References...)
 	}
 	if f.Fix != nil {
-		jf.Fix = &Fix{Patch: f.Fix.Patch, NewObject: f.Fix.NewObject, Unsafe: f.Fix.Unsafe, Note: f.Fix.Note}
+		if fix := f.Fix(); fix != nil {
+			jf.Fix = &Fix{Patch: fix.Patch, NewObject: fix.NewObject, Unsafe: fix.Unsafe, Note: fix.Note}
+		}
 	}
 	if o := f.Origin; o != nil {
 		jf.Origin = &Origin{Generator: o.Generator, Approximate: o.Approximate, Note: o.Note}

@@ -345,7 +345,9 @@ func build(r *report.Report) (*sarifLog, func(engine.Finding) result) {
 			},
 		}
 		if f.Fix != nil {
-			res.Properties.Fix = &fix{Patch: f.Fix.Patch, NewObject: f.Fix.NewObject, Unsafe: f.Fix.Unsafe, Note: f.Fix.Note}
+			if fx := f.Fix(); fx != nil {
+				res.Properties.Fix = &fix{Patch: fx.Patch, NewObject: fx.NewObject, Unsafe: fx.Unsafe, Note: fx.Note}
+			}
 		}
 		if s := f.Suppressed; s != nil {
 			res.Suppressions = append(res.Suppressions, suppressionOf(s))

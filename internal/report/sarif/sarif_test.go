@@ -342,8 +342,12 @@ func TestContent(t *testing.T) {
 		if res.Properties.Path != string(f.Path) || res.Properties.Container != f.Container {
 			t.Errorf("result %d: properties %+v", i, res.Properties)
 		}
-		if (res.Properties.Fix != nil) != (f.Fix != nil) {
-			t.Errorf("result %d: fix %+v, finding fix %+v", i, res.Properties.Fix, f.Fix)
+		var fix *rule.Fix
+		if f.Fix != nil {
+			fix = f.Fix()
+		}
+		if (res.Properties.Fix != nil) != (fix != nil) {
+			t.Errorf("result %d: fix %+v, finding fix %+v", i, res.Properties.Fix, fix)
 		}
 		if (len(res.Suppressions) > 0) != (f.Suppressed != nil) {
 			t.Errorf("result %d: suppressions %+v, finding suppression %+v", i, res.Suppressions, f.Suppressed)

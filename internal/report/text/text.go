@@ -6,6 +6,7 @@ package text
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/palisade-dev/palisade/internal/engine"
@@ -38,19 +39,30 @@ var sevColor = map[rule.Severity]string{
 // skipped documents, the notices, the rule errors and the summary line,
 // each section separated from the previous one by a blank line.
 func Write(w io.Writer, r *report.Report, opts Options) error {
-	p := &printer{w: w, color: opts.Color}
+	p := &printer{w: w, color: opts.Color, fixLines: fixLines(r.Rules)}
 	var last *object.Object
-	for _, f := range r.Findings {
+	for i := range r.Findings {
+		f := &r.Findings[i]
 		if f.Suppressed != nil && !opts.ShowSuppressed {
 			continue
 		}
 		if f.Object != last {
 			p.section()
 			o := f.Object
-			p.printf("%s %s\n", p.paint(bold, o.Ref()), p.paint(dim, location(o.Source.File, o.Line)))
+			p.buf = p.appendPaint(p.buf, bold, o.Ref())
+			p.buf = append(p.buf, ' ')
+			if p.color {
+				p.buf = append(p.buf, dim...)
+			}
+			p.buf = appendLocation(p.buf, o.Source.File, o.Line)
+			if p.color {
+				p.buf = append(p.buf, reset...)
+			}
+			p.buf = append(p.buf, '\n')
+			p.written()
 			last = o
 		}
-		p.finding(r, f)
+		p.finding(f)
 	}
 	if opts.Verbose && len(r.Skipped) > 0 {
 		p.section()
@@ -72,28 +84,51 @@ func Write(w io.Writer, r *report.Report, opts Options) error {
 	}
 	p.section()
 	p.printf("%s\n", summaryLine(r))
+	p.flush()
 	return p.err
 }
 
+// printer formats into one buffer and hands it to the writer in large
+// pieces: a scan can have a hundred thousand findings, and formatting each
+// line with fmt.Fprintf was a visible part of a whole run.
 type printer struct {
 	w     io.Writer
 	color bool
+	buf   []byte
 	// wrote says whether anything has been printed yet.
 	wrote bool
 	err   error
+	// fixLines holds each rule's "fix:" line, by rule ID.
+	fixLines map[string]string
 }
 
+// flushAt is the buffer size at which the printer writes out.
+const flushAt = 64 << 10
+
 func (p *printer) printf(format string, args ...any) {
+	p.buf = fmt.Appendf(p.buf, format, args...)
+	p.written()
+}
+
+// written records that something was printed and writes out a full buffer.
+func (p *printer) written() {
 	p.wrote = true
-	if p.err == nil {
-		_, p.err = fmt.Fprintf(p.w, format, args...)
+	if len(p.buf) >= flushAt {
+		p.flush()
 	}
+}
+
+func (p *printer) flush() {
+	if p.err == nil && len(p.buf) > 0 {
+		_, p.err = p.w.Write(p.buf)
+	}
+	p.buf = p.buf[:0]
 }
 
 // section starts a new section: a blank line, unless it is the first.
 func (p *printer) section() {
 	if p.wrote {
-		p.printf("\n")
+		p.buf = append(p.buf, '\n')
 	}
 }
 
@@ -104,10 +139,52 @@ func (p *printer) paint(code, s string) string {
 	return code + s + reset
 }
 
-func (p *printer) finding(r *report.Report, f engine.Finding) {
-	sev := strings.ToUpper(f.Severity.String())
-	p.printf("  %s %s %s %s\n", p.paint(sevColor[f.Severity], fmt.Sprintf("%-8s", sev)),
-		location(f.File(), f.Pos.Line), p.paint(bold, f.RuleID), f.Message)
+func (p *printer) appendPaint(b []byte, code, s string) []byte {
+	if !p.color {
+		return append(b, s...)
+	}
+	b = append(b, code...)
+	b = append(b, s...)
+	return append(b, reset...)
+}
+
+// sevLabels are the severities as the finding lines show them: upper case,
+// padded to one width so that the locations line up.
+var sevLabels = func() map[rule.Severity]string {
+	m := map[rule.Severity]string{}
+	for s := rule.Info; s <= rule.Critical; s++ {
+		m[s] = fmt.Sprintf("%-8s", strings.ToUpper(s.String()))
+	}
+	return m
+}()
+
+// fixLines maps each rule ID to the remediation line printed under its
+// findings.
+func fixLines(rules []*rule.Rule) map[string]string {
+	m := make(map[string]string, len(rules))
+	for _, r := range rules {
+		if _, dup := m[r.ID]; !dup {
+			m[r.ID] = r.Remediation
+		}
+	}
+	return m
+}
+
+func (p *printer) finding(f *engine.Finding) {
+	label, ok := sevLabels[f.Severity]
+	if !ok {
+		label = fmt.Sprintf("%-8s", strings.ToUpper(f.Severity.String()))
+	}
+	b := append(p.buf, "  "...)
+	b = p.appendPaint(b, sevColor[f.Severity], label)
+	b = append(b, ' ')
+	b = appendLocation(b, f.File(), f.Pos.Line)
+	b = append(b, ' ')
+	b = p.appendPaint(b, bold, f.RuleID)
+	b = append(b, ' ')
+	b = append(b, f.Message...)
+	p.buf = append(b, '\n')
+	p.written()
 	if o := f.Origin; o != nil {
 		p.origin(o)
 	}
@@ -118,8 +195,13 @@ func (p *printer) finding(r *report.Report, f engine.Finding) {
 		p.printf("           %s\n", p.paint(dim, fmt.Sprintf("suppressed (%s %s): %s", f.Suppressed.Kind, f.Suppressed.Source, f.Suppressed.Reason)))
 		return
 	}
-	if meta := r.Rule(f.RuleID); meta != nil {
-		p.printf("           %s %s\n", p.paint(dim, "fix:"), meta.Remediation)
+	if rem, ok := p.fixLines[f.RuleID]; ok {
+		b := append(p.buf, "           "...)
+		b = p.appendPaint(b, dim, "fix:")
+		b = append(b, ' ')
+		b = append(b, rem...)
+		p.buf = append(b, '\n')
+		p.written()
 	}
 }
 
@@ -184,11 +266,13 @@ func plural(n int, word string) string {
 	return word + "s"
 }
 
-// location renders file:line, or the file alone when the line is unknown
-// (objects read from a cluster have no lines).
-func location(file string, line int) string {
+// appendLocation appends file:line, or the file alone when the line is
+// unknown (objects read from a cluster have no lines).
+func appendLocation(b []byte, file string, line int) []byte {
+	b = append(b, file...)
 	if line == 0 {
-		return file
+		return b
 	}
-	return fmt.Sprintf("%s:%d", file, line)
+	b = append(b, ':')
+	return strconv.AppendInt(b, int64(line), 10)
 }

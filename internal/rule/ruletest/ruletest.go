@@ -14,12 +14,18 @@
 //
 // complete=true marks the fixture as a complete view of its namespaces, as
 // a live cluster is (rule.Options.Complete).
+//
+// Every finding's Fix builder is called twice after the rule has run over
+// every object of the fixture, with the pass reused and then cleared as the
+// engine might: a builder that reads the pass, or that builds different
+// fixes on two calls, fails the test.
 package ruletest
 
 import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -132,6 +138,9 @@ func checkFile(t *testing.T, file string, r *rule.Rule) int {
 		if err := checkMessage(f.Message); err != nil {
 			t.Errorf("%s:%d: %s: %v", file, pos.Line, r.ID, err)
 		}
+		if err := checkFix(f); err != nil {
+			t.Errorf("%s:%d: %s: %v", file, pos.Line, r.ID, err)
+		}
 		ok := false
 		for _, w := range wants {
 			if !w.matched && w.line == pos.Line && w.re.MatchString(f.Message) {
@@ -151,21 +160,51 @@ func checkFile(t *testing.T, file string, r *rule.Rule) int {
 	return len(wants)
 }
 
-// RunRule runs r over objs (as one scan) and returns its findings.
+// RunRule runs r over objs (as one scan) and returns its findings. Like the
+// engine, it reuses one pass for every object; it clears the pass before
+// returning, so that a Fix builder that wrongly reads it fails when called.
 func RunRule(r *rule.Rule, objs []*object.Object, opts rule.Options, params map[string]any) ([]rule.Finding, error) {
 	set := object.NewSet(objs)
 	var findings []rule.Finding
 	var errs []error
+	pass := rule.NewPass(r, nil, set, opts, params, func(f rule.Finding) { findings = append(findings, f) })
 	for _, o := range objs {
-		pass := rule.NewPass(r, o, set, opts, params, func(f rule.Finding) { findings = append(findings, f) })
+		pass.Object = o
 		if err := r.Run(pass); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", o.Ref(), err))
 		}
 	}
+	*pass = rule.Pass{}
 	if len(errs) > 0 {
 		return findings, errs[0]
 	}
 	return findings, nil
+}
+
+// Fix returns the remedy of f: the result of its Fix builder, or nil when
+// it has none.
+func Fix(f rule.Finding) *rule.Fix {
+	if f.Fix == nil {
+		return nil
+	}
+	return f.Fix()
+}
+
+// checkFix calls the Fix builder of f twice and requires equal results; a
+// builder that reads the cleared pass panics, which is reported as an error.
+func checkFix(f rule.Finding) (err error) {
+	if f.Fix == nil {
+		return nil
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("fix builder panics (does it read the pass?): %v", v)
+		}
+	}()
+	if a, b := f.Fix(), f.Fix(); !reflect.DeepEqual(a, b) {
+		return fmt.Errorf("fix builder is not pure: %+v, then %+v", a, b)
+	}
+	return nil
 }
 
 // checkMessage enforces the message style: lower-case start, no trailing

@@ -34,8 +34,8 @@ var APIServerAlwaysAllow = &rule.Rule{
 			who := rule.ContainerMessage(cl.Container)
 			if !cl.Has("authorization-mode") {
 				if !cl.Has("authorization-config") {
-					pass.ReportContainer(cl.Container, cl.Anchor(),
-						unsafeFix(cl.AppendFix("--authorization-mode=Node,RBAC"), rbacNote),
+					fix := func() *rule.Fix { return unsafeFix(cl.AppendFix("--authorization-mode=Node,RBAC"), rbacNote) }
+					pass.ReportContainer(cl.Container, cl.Anchor(), fix,
 						"%s authorizes every request to kube-apiserver (--authorization-mode is not set and defaults to AlwaysAllow)", who)
 				}
 				continue
@@ -44,7 +44,8 @@ var APIServerAlwaysAllow = &rule.Rule{
 				if !slices.Contains(f.List(), alwaysAllow) {
 					continue
 				}
-				pass.ReportContainer(cl.Container, f.Path, unsafeFix(cmdline.Rewrite(f, withoutAlwaysAllow(f.List())), rbacNote),
+				fix := func() *rule.Fix { return unsafeFix(cmdline.Rewrite(f, withoutAlwaysAllow(f.List())), rbacNote) }
+				pass.ReportContainer(cl.Container, f.Path, fix,
 					"%s authorizes every request to kube-apiserver (%s)", who, f)
 			}
 		}

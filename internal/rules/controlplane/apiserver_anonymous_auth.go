@@ -49,11 +49,13 @@ var APIServerAnonymousAuth = &rule.Rule{
 			}
 			pass.Report(rule.Finding{
 				Path: anon.path(cl), Container: cl.Container.Name, Severity: severity, Message: msg,
-				Fix: unsafeFix(cl.SetFix("anonymous-auth", "false"),
-					"The kubelet's liveness, readiness and startup probes of kube-apiserver request /livez, /readyz and "+
-						"/healthz without credentials and fail once anonymous requests are rejected, which makes the kubelet "+
-						"restart the API server: first move the probes off those paths or, from Kubernetes v1.32, replace "+
-						"the flag by an AuthenticationConfiguration that allows anonymous requests to those paths only."),
+				Fix: func() *rule.Fix {
+					return unsafeFix(cl.SetFix("anonymous-auth", "false"),
+						"The kubelet's liveness, readiness and startup probes of kube-apiserver request /livez, /readyz and "+
+							"/healthz without credentials and fail once anonymous requests are rejected, which makes the kubelet "+
+							"restart the API server: first move the probes off those paths or, from Kubernetes v1.32, replace "+
+							"the flag by an AuthenticationConfiguration that allows anonymous requests to those paths only.")
+				},
 			})
 		}
 		return nil

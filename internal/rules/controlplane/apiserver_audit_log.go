@@ -30,8 +30,10 @@ var APIServerAuditLog = &rule.Rule{
 			backend, ok := auditBackend(cl)
 			switch {
 			case !ok:
-				pass.ReportContainer(cl.Container, cl.Anchor(),
-					unsafeFix(cl.AppendFix("--audit-log-path="+auditLogPath, "--audit-policy-file="+auditPolicyPath), auditNote),
+				fix := func() *rule.Fix {
+					return unsafeFix(cl.AppendFix("--audit-log-path="+auditLogPath, "--audit-policy-file="+auditPolicyPath), auditNote)
+				}
+				pass.ReportContainer(cl.Container, cl.Anchor(), fix,
 					"%s records no audit events (neither --audit-log-path nor --audit-webhook-config-file is set)", who)
 			case !hasValue(cl, "audit-policy-file"):
 				pass.ReportContainer(cl.Container, backend.Path, nil,

@@ -42,12 +42,14 @@ var APIServerInsecurePort = &rule.Rule{
 				if n == 0 {
 					continue
 				}
-				pass.ReportContainer(cl.Container, port.Path, unsafeFix(cmdline.Rewrite(port, "0"), insecurePortNote),
+				fix := func() *rule.Fix { return unsafeFix(cmdline.Rewrite(port, "0"), insecurePortNote) }
+				pass.ReportContainer(cl.Container, port.Path, fix,
 					"%s serves the API without authentication or authorization on insecure port %d (%s)", who, n, port)
 				continue
 			}
 			if addr, ok := cl.Last("insecure-bind-address"); ok {
-				pass.ReportContainer(cl.Container, addr.Path, unsafeFix(cl.AppendFix("--insecure-port=0"), insecurePortNote),
+				fix := func() *rule.Fix { return unsafeFix(cl.AppendFix("--insecure-port=0"), insecurePortNote) }
+				pass.ReportContainer(cl.Container, addr.Path, fix,
 					"%s sets %s without --insecure-port=0: before Kubernetes v1.20 it serves the API without "+
 						"authentication or authorization on %s:8080", who, addr, addr.Value)
 			}

@@ -39,7 +39,8 @@ var APIServerNodeRestriction = &rule.Rule{
 					continue
 				}
 				disabled = true
-				pass.ReportContainer(cl.Container, f.Path, safeFix(withoutPlugin(f)),
+				fix := func() *rule.Fix { return safeFix(withoutPlugin(f)) }
+				pass.ReportContainer(cl.Container, f.Path, fix,
 					"%s disables the NodeRestriction admission plugin (%s)", who, f)
 			}
 			if disabled || nodeRestrictionEnabled(cl) {
@@ -47,11 +48,15 @@ var APIServerNodeRestriction = &rule.Rule{
 			}
 			list, ok := enableList(cl)
 			if !ok {
-				pass.ReportContainer(cl.Container, cl.Anchor(), safeFix(cl.AppendFix("--enable-admission-plugins="+nodeRestriction)),
+				fix := func() *rule.Fix { return safeFix(cl.AppendFix("--enable-admission-plugins=" + nodeRestriction)) }
+				pass.ReportContainer(cl.Container, cl.Anchor(), fix,
 					"%s does not enable the NodeRestriction admission plugin (--enable-admission-plugins is not set)", who)
 				continue
 			}
-			pass.ReportContainer(cl.Container, list.Path, safeFix(cmdline.Rewrite(list, strings.Join(append(list.List(), nodeRestriction), ","))),
+			fix := func() *rule.Fix {
+				return safeFix(cmdline.Rewrite(list, strings.Join(append(list.List(), nodeRestriction), ",")))
+			}
+			pass.ReportContainer(cl.Container, list.Path, fix,
 				"%s does not enable the NodeRestriction admission plugin (%s)", who, list)
 		}
 		return nil

@@ -59,7 +59,8 @@ func checkClientCertAuth(pass *rule.Pass, cl *cmdline.CommandLine) error {
 	}
 	who := rule.ContainerMessage(cl.Container)
 	if !on {
-		pass.ReportContainer(cl.Container, s.path(cl), unsafeFix(s.fix(cl, "true"), clientCertNote),
+		fix := func() *rule.Fix { return unsafeFix(s.fix(cl, "true"), clientCertNote) }
+		pass.ReportContainer(cl.Container, s.path(cl), fix,
 			"%s lets clients connect to etcd without a certificate (%s)", who, s.describe("false"))
 		return nil
 	}
@@ -88,7 +89,8 @@ func checkAutoTLS(pass *rule.Pass, cl *cmdline.CommandLine) error {
 	if err != nil || !on || etcdLookup(cl, "cert-file").value != "" || etcdLookup(cl, "key-file").value != "" {
 		return err
 	}
-	pass.ReportContainer(cl.Container, s.path(cl), unsafeFix(s.fix(cl, "false"), autoTLSNote),
+	fix := func() *rule.Fix { return unsafeFix(s.fix(cl, "false"), autoTLSNote) }
+	pass.ReportContainer(cl.Container, s.path(cl), fix,
 		"%s serves etcd clients a self-signed certificate that they cannot verify (%s without --cert-file)",
 		rule.ContainerMessage(cl.Container), s.describe("false"))
 	return nil

@@ -54,10 +54,10 @@ authentication: {anonymous: {enabled: true}}
 		t.Run(tc.name, func(t *testing.T) {
 			res := object.Decode("test.yaml", []byte(tc.doc))
 			findings, err := ruletest.RunRule(tc.r, res.Objects, rule.Options{}, nil)
-			if err != nil || len(findings) != 1 || findings[0].Fix == nil {
+			if err != nil || len(findings) != 1 || ruletest.Fix(findings[0]) == nil {
 				t.Fatalf("want one finding with a fix, got %+v, %v", findings, err)
 			}
-			fix := findings[0].Fix
+			fix := ruletest.Fix(findings[0])
 			got, _ := json.Marshal(fix.Patch)
 			if string(got) != tc.want || fix.Unsafe != tc.unsafe || fix.Unsafe != (fix.Note != "") {
 				t.Errorf("fix = %s (unsafe %v, note %q)\nwant %s (unsafe %v)", got, fix.Unsafe, fix.Note, tc.want, tc.unsafe)

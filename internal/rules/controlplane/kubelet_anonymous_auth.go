@@ -48,7 +48,7 @@ var KubeletAnonymousAuth = &rule.Rule{
 			pass.Report(rule.Finding{
 				Path: anon.path(cl), Container: cl.Container.Name, Severity: kubeletAnonymousSeverity(pass, authorizesAll),
 				Message: rule.ContainerMessage(cl.Container) + " lets the kubelet accept anonymous requests (" + detail + ")",
-				Fix:     anonymousFix(cl.SetFix("anonymous-auth", "false"), authorizesAll),
+				Fix:     func() *rule.Fix { return anonymousFix(cl.SetFix("anonymous-auth", "false"), authorizesAll) },
 			})
 		}
 		return nil
@@ -67,7 +67,9 @@ func checkKubeletConfigAnonymous(pass *rule.Pass) error {
 	pass.Report(rule.Finding{
 		Path: kubeletAnonymousPath, Severity: kubeletAnonymousSeverity(pass, authorizesAll),
 		Message: "the KubeletConfiguration lets the kubelet accept anonymous requests (authentication.anonymous.enabled=true)",
-		Fix:     anonymousFix([]rule.PatchOp{rule.Set(kubeletAnonymousPath, false)}, authorizesAll),
+		Fix: func() *rule.Fix {
+			return anonymousFix([]rule.PatchOp{rule.Set(kubeletAnonymousPath, false)}, authorizesAll)
+		},
 	})
 	return nil
 }

@@ -33,7 +33,10 @@ var KubeletAlwaysAllow = &rule.Rule{
 			if err != nil || !all {
 				return err
 			}
-			pass.Reportf(kubeletAuthzModePath, unsafeFix([]rule.PatchOp{rule.Set(kubeletAuthzModePath, "Webhook")}, webhookNote),
+			fix := func() *rule.Fix {
+				return unsafeFix([]rule.PatchOp{rule.Set(kubeletAuthzModePath, "Webhook")}, webhookNote)
+			}
+			pass.Reportf(kubeletAuthzModePath, fix,
 				"the KubeletConfiguration lets the kubelet authorize every request (authorization.mode=AlwaysAllow)")
 			return nil
 		}
@@ -45,7 +48,8 @@ var KubeletAlwaysAllow = &rule.Rule{
 			if f, ok := cl.Last("authorization-mode"); ok {
 				path, detail = f.Path, f.String()
 			}
-			pass.ReportContainer(cl.Container, path, unsafeFix(cl.SetFix("authorization-mode", "Webhook"), webhookNote),
+			fix := func() *rule.Fix { return unsafeFix(cl.SetFix("authorization-mode", "Webhook"), webhookNote) }
+			pass.ReportContainer(cl.Container, path, fix,
 				"%s lets the kubelet authorize every request (%s)", rule.ContainerMessage(cl.Container), detail)
 		}
 		return nil

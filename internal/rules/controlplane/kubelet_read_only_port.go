@@ -36,7 +36,10 @@ var KubeletReadOnlyPort = &rule.Rule{
 			if err != nil || !set || port == 0 {
 				return err
 			}
-			pass.Reportf(kubeletReadOnlyPortPath, unsafeFix([]rule.PatchOp{rule.Set(kubeletReadOnlyPortPath, 0)}, readOnlyPortNote),
+			fix := func() *rule.Fix {
+				return unsafeFix([]rule.PatchOp{rule.Set(kubeletReadOnlyPortPath, 0)}, readOnlyPortNote)
+			}
+			pass.Reportf(kubeletReadOnlyPortPath, fix,
 				"the KubeletConfiguration opens the kubelet's unauthenticated read-only port (readOnlyPort=%d)", port)
 			return nil
 		}
@@ -56,7 +59,8 @@ var KubeletReadOnlyPort = &rule.Rule{
 				}
 				path, detail = f.Path, f.String()
 			}
-			pass.ReportContainer(cl.Container, path, unsafeFix(cl.SetFix("read-only-port", "0"), readOnlyPortNote),
+			fix := func() *rule.Fix { return unsafeFix(cl.SetFix("read-only-port", "0"), readOnlyPortNote) }
+			pass.ReportContainer(cl.Container, path, fix,
 				"%s opens the kubelet's unauthenticated read-only port (%s)", rule.ContainerMessage(cl.Container), detail)
 		}
 		return nil

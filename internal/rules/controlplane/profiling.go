@@ -56,7 +56,8 @@ func checkProfilingFlag(pass *rule.Pass, cl *cmdline.CommandLine) error {
 	if profiling.Set {
 		detail = profiling.Flag.String()
 	}
-	pass.ReportContainer(cl.Container, profiling.path(cl), safeFix(cl.SetFix("profiling", "false")),
+	fix := func() *rule.Fix { return safeFix(cl.SetFix("profiling", "false")) }
+	pass.ReportContainer(cl.Container, profiling.path(cl), fix,
 		"%s serves profiling data from %s (%s)", rule.ContainerMessage(cl.Container), cl.Component, detail)
 	return nil
 }
@@ -73,7 +74,8 @@ func checkSchedulerConfigProfiling(pass *rule.Pass) error {
 	if set {
 		detail = "enableProfiling=true"
 	}
-	pass.Reportf(p, safeFix([]rule.PatchOp{rule.Set(p, false)}),
+	fix := func() *rule.Fix { return safeFix([]rule.PatchOp{rule.Set(p, false)}) }
+	pass.Reportf(p, fix,
 		"the KubeSchedulerConfiguration makes kube-scheduler serve profiling data (%s)", detail)
 	return nil
 }

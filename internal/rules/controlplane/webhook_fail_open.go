@@ -57,10 +57,12 @@ func checkWebhook(pass *rule.Pass, i int, name string, policy *admissionregistra
 		Path: p,
 		Message: fmt.Sprintf("webhook %q of %s %q ignores its own failures (failurePolicy: Ignore), so pods are admitted unchecked whenever it cannot be reached",
 			name, pass.Object.Kind, pass.Object.Name),
-		Fix: &rule.Fix{
-			Patch:  []rule.PatchOp{{Op: "replace", Path: p.Pointer(), Value: string(admissionregistrationv1.Fail)}},
-			Unsafe: true,
-			Note:   "while the webhook is unavailable, creating and updating the pods it covers fails; make sure it runs with several replicas first",
+		Fix: func() *rule.Fix {
+			return &rule.Fix{
+				Patch:  []rule.PatchOp{{Op: "replace", Path: p.Pointer(), Value: string(admissionregistrationv1.Fail)}},
+				Unsafe: true,
+				Note:   "while the webhook is unavailable, creating and updating the pods it covers fails; make sure it runs with several replicas first",
+			}
 		},
 	})
 }

@@ -126,12 +126,13 @@ func checkDashboardArgs(pass *rule.Pass, c object.Container, field string, list 
 			if !f.risky(value) {
 				continue
 			}
+			breaks := f.breaks
 			pass.Report(rule.Finding{
 				Path:      listPath.Index(j),
 				Container: c.Name,
 				Severity:  f.severity,
 				Message:   fmt.Sprintf("%s runs the Kubernetes Dashboard with %s, which %s (%s[%d])", rule.ContainerMessage(c), arg, f.effect, field, j),
-				Fix:       removeArgsFix(listPath, j, elems, f.breaks),
+				Fix:       func() *rule.Fix { return removeArgsFix(listPath, j, elems, breaks) },
 			})
 		}
 	}

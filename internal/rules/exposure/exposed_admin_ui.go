@@ -54,7 +54,7 @@ func checkExternalService(pass *rule.Pass, svc *corev1.Service) {
 	for _, e := range findExposures(pass.Set, pass.Object, svc.Spec.Ports) {
 		pass.Report(rule.Finding{
 			Path:     object.Path("spec").Field("type"),
-			Fix:      clusterIPFix(svc),
+			Fix:      func() *rule.Fix { return clusterIPFix(svc) },
 			Severity: e.ui.severity,
 			Message:  fmt.Sprintf("%s of type %s exposes %s", pass.Object.Ref(), svc.Spec.Type, e),
 		})

@@ -125,8 +125,8 @@ spec:
 		}, Unsafe: true, Note: flagNamed(t, "insecure-bind-address").breaks},
 	}
 	for i, f := range findings {
-		if !reflect.DeepEqual(f.Fix, want[i]) {
-			t.Errorf("finding %d fix = %+v, want %+v", i, f.Fix, want[i])
+		if fix := ruletest.Fix(f); !reflect.DeepEqual(fix, want[i]) {
+			t.Errorf("finding %d fix = %+v, want %+v", i, fix, want[i])
 		}
 	}
 	if findings[0].Severity != rule.Critical || findings[1].Severity != rule.High {

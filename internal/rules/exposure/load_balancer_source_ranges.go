@@ -55,15 +55,17 @@ var LoadBalancerSourceRanges = &rule.Rule{
 				if isAnyAddress(r) {
 					// Only the other ranges can say who the clients are:
 					// without them there is no fix.
-					var fix *rule.Fix
+					var fix func() *rule.Fix
 					if narrow > 0 {
-						fix = &rule.Fix{
-							Patch: []rule.PatchOp{
-								{Op: "test", Path: ranges.Index(i).Pointer(), Value: r},
-								rule.Remove(ranges.Index(i)),
-							},
-							Unsafe: true,
-							Note:   "only clients in the other ranges reach the Service; make sure they are all the clients it has",
+						fix = func() *rule.Fix {
+							return &rule.Fix{
+								Patch: []rule.PatchOp{
+									{Op: "test", Path: ranges.Index(i).Pointer(), Value: r},
+									rule.Remove(ranges.Index(i)),
+								},
+								Unsafe: true,
+								Note:   "only clients in the other ranges reach the Service; make sure they are all the clients it has",
+							}
 						}
 					}
 					pass.Reportf(ranges.Index(i), fix, "%s of type LoadBalancer accepts connections from any address (spec.loadBalancerSourceRanges[%d]=%s)", pass.Object.Ref(), i, r)

@@ -40,7 +40,8 @@ var ResourcesMissing = &rule.Rule{
 				continue // the API does not allow resources on ephemeral containers
 			}
 			if missing := missingResources(c.Resources, pod.Spec.Resources, defaults); len(missing) > 0 {
-				pass.ReportContainer(c, c.Path.Field("resources"), resourcesFix(c, missing), "%s has no %s",
+				fix := func() *rule.Fix { return resourcesFix(c, missing) }
+				pass.ReportContainer(c, c.Path.Field("resources"), fix, "%s has no %s",
 					rule.ContainerMessage(c), joinOr(missing))
 			}
 		}

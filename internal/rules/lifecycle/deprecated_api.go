@@ -58,12 +58,16 @@ var DeprecatedAPIVersion = &rule.Rule{
 	},
 }
 
-// migrationFix changes the apiVersion where that is the whole migration.
-func migrationFix(m migration) *rule.Fix {
+// migrationFix returns the builder of the fix that changes the apiVersion
+// where that is the whole migration, and nil otherwise.
+func migrationFix(m migration) func() *rule.Fix {
 	if !m.sameSchema {
 		return nil
 	}
-	return &rule.Fix{Patch: []rule.PatchOp{rule.Set(object.Path("apiVersion"), m.apiVersion)}}
+	apiVersion := m.apiVersion
+	return func() *rule.Fix {
+		return &rule.Fix{Patch: []rule.PatchOp{rule.Set(object.Path("apiVersion"), apiVersion)}}
+	}
 }
 
 // advice says how to migrate: a change of apiVersion alone where the

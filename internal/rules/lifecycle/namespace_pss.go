@@ -37,20 +37,29 @@ var NamespacePSSLabel = &rule.Rule{
 		if !ok {
 			return nil
 		}
+		name := ns.Name
 		labels := object.Path("metadata").Field("labels")
 		label := labels.Field(psaapi.EnforceLevelLabel)
 		level, set := ns.Labels[psaapi.EnforceLevelLabel]
 		switch {
 		case !set:
-			path, value := labels, any(map[string]string{psaapi.EnforceLevelLabel: fixLevel})
-			if ns.Labels != nil {
-				path, value = label, fixLevel
+			// Without labels, the fix adds them all.
+			path, whole := labels, ns.Labels == nil
+			if !whole {
+				path = label
 			}
-			pass.Reportf(path, enforceFix(ns.Name, path, value),
+			fix := func() *rule.Fix {
+				var value any = fixLevel
+				if whole {
+					value = map[string]string{psaapi.EnforceLevelLabel: fixLevel}
+				}
+				return enforceFix(name, path, value)
+			}
+			pass.Reportf(path, fix,
 				"Namespace %q enforces no Pod Security Standard (label %s is not set)", ns.Name, psaapi.EnforceLevelLabel)
 		case level == string(psaapi.LevelPrivileged):
 			pass.Report(rule.Finding{
-				Path: label, Severity: rule.High, Fix: enforceFix(ns.Name, label, fixLevel),
+				Path: label, Severity: rule.High, Fix: func() *rule.Fix { return enforceFix(name, label, fixLevel) },
 				Message: fmt.Sprintf("Namespace %q enforces the privileged Pod Security Standard, which admits any pod (%s=privileged)",
 					ns.Name, psaapi.EnforceLevelLabel),
 			})

@@ -138,16 +138,21 @@ func defaultDenyPolicy(ns string, dir networkingv1.PolicyType) map[string]any {
 	}
 }
 
-// defaultDenyFix creates the default-deny policy for direction dir in
-// namespace ns, written with namespace written (which may be empty, as in
-// the manifest the finding is about). It is unsafe: until policies allow
-// it, the traffic stops.
-func defaultDenyFix(ns, written string, dir networkingv1.PolicyType) *rule.Fix {
-	note := "every pod of namespace " + ns + " stops accepting connections until NetworkPolicies allow them; " +
-		"add those policies before applying it"
-	if dir == networkingv1.PolicyTypeEgress {
-		note = "every pod of namespace " + ns + " stops making connections, DNS lookups included, until NetworkPolicies " +
-			"allow them; add those policies (at least DNS to kube-system) before applying it"
+// defaultDenyFix returns the builder of the fix that creates the
+// default-deny policy for direction dir in namespace ns, written with
+// namespace written (which may be empty, as in the manifest the finding is
+// about). It is unsafe: until policies allow it, the traffic stops. Every
+// finding of a namespace gets an equal fix, which `palisade fix` creates
+// once; the builder holds only the three strings, and the policy is built
+// when a consumer asks for it.
+func defaultDenyFix(ns, written string, dir networkingv1.PolicyType) func() *rule.Fix {
+	return func() *rule.Fix {
+		note := "every pod of namespace " + ns + " stops accepting connections until NetworkPolicies allow them; " +
+			"add those policies before applying it"
+		if dir == networkingv1.PolicyTypeEgress {
+			note = "every pod of namespace " + ns + " stops making connections, DNS lookups included, until NetworkPolicies " +
+				"allow them; add those policies (at least DNS to kube-system) before applying it"
+		}
+		return &rule.Fix{NewObject: defaultDenyPolicy(written, dir), Unsafe: true, Note: note}
 	}
-	return &rule.Fix{NewObject: defaultDenyPolicy(written, dir), Unsafe: true, Note: note}
 }

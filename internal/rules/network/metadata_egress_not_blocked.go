@@ -90,7 +90,9 @@ func checkEgressRules(pass *rule.Pass, pol *networkingv1.NetworkPolicy) {
 			for _, addr := range metadataAddrs {
 				if blockReaches(peer.IPBlock, addr) {
 					host := netip.PrefixFrom(addr, addr.BitLen())
-					pass.Reportf(bp.Field("cidr"), exceptFix(bp, peer.IPBlock, host),
+					block := peer.IPBlock
+					fix := func() *rule.Fix { return exceptFix(bp, block, host) }
+					pass.Reportf(bp.Field("cidr"), fix,
 						"%s allows egress to %s without excepting the cloud metadata service %s (spec.egress[%d].to[%d].ipBlock)", pass.Object.Ref(), peer.IPBlock.CIDR, host, i, j)
 				}
 			}

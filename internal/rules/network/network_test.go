@@ -127,8 +127,8 @@ spec:
 		{{Op: "add", Path: "/spec/egress/0/to/1/ipBlock/except/1", Value: "fd00:ec2::254/128"}},
 	}
 	for i, f := range findings {
-		if f.Fix == nil || !f.Fix.Unsafe || !reflect.DeepEqual(f.Fix.Patch, want[i]) {
-			t.Errorf("finding %d fix = %+v, want unsafe %+v", i, f.Fix, want[i])
+		if fix := ruletest.Fix(f); fix == nil || !fix.Unsafe || !reflect.DeepEqual(fix.Patch, want[i]) {
+			t.Errorf("finding %d fix = %+v, want unsafe %+v", i, fix, want[i])
 		}
 	}
 }

@@ -35,7 +35,9 @@ var WorkloadWithoutNetworkPolicy = &rule.Rule{
 		if !ok || pod.Spec.HostNetwork || len(selectors.PoliciesFor(pass.Set, pass.Object)) > 0 {
 			return nil
 		}
-		pass.Reportf(pod.MetaPath.Field("labels"), defaultDenyFix(pass.Object.Namespace(), pass.Object.RawNamespace, networkingv1.PolicyTypeIngress), "no NetworkPolicy in namespace %q selects the pods of %s", pass.Object.Namespace(), pass.Object.Ref())
+		ns := pass.Object.Namespace()
+		fix := defaultDenyFix(ns, pass.Object.RawNamespace, networkingv1.PolicyTypeIngress)
+		pass.Reportf(pod.MetaPath.Field("labels"), fix, "no NetworkPolicy in namespace %q selects the pods of %s", ns, pass.Object.Ref())
 		return nil
 	},
 }

@@ -28,7 +28,8 @@ type check struct {
 	// belongs. Optional: the finding then points at the container.
 	containerField func(pod object.PodTemplate, c object.Container) object.Path
 	// fix returns the patch that makes the pod pass the check, or nil where
-	// there is no sound remedy for this pod. Optional.
+	// there is no sound remedy for this pod. It is called only when a
+	// consumer wants the remedy, so it must read nothing but pod. Optional.
 	fix func(pod object.PodTemplate) *rule.Fix
 	// fixWith is fix for remedies that depend on the policy version:
 	// allowed runs the check on a changed copy of the pod spec, so that the
@@ -58,11 +59,17 @@ func (c check) run(pass *rule.Pass) error {
 	}
 	f := rule.Finding{Message: message(p, c.id, res)}
 	f.Path, f.Container = c.locate(admitted, fn)
+	// The builders read only the pod, the policy's check function and the
+	// pod's metadata, none of which changes after the pass.
 	switch {
 	case c.fix != nil:
-		f.Fix = c.fix(pod)
+		fix := c.fix
+		f.Fix = func() *rule.Fix { return fix(pod) }
 	case c.fixWith != nil:
-		f.Fix = c.fixWith(pod, func(spec *corev1.PodSpec) bool { return fn(admitted.Meta, spec).Allowed })
+		fixWith, meta := c.fixWith, admitted.Meta
+		f.Fix = func() *rule.Fix {
+			return fixWith(pod, func(spec *corev1.PodSpec) bool { return fn(meta, spec).Allowed })
+		}
 	}
 	pass.Report(f)
 	return nil

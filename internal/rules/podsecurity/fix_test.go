@@ -159,12 +159,12 @@ func TestFixes(t *testing.T) {
 				t.Fatalf("want one finding, got %v (err %v)", fs, err)
 			}
 			var patch []rule.PatchOp
-			if fs[0].Fix != nil {
-				patch = fs[0].Fix.Patch
-				if fs[0].Fix.Unsafe != tt.unsafe {
-					t.Errorf("unsafe = %t, want %t", fs[0].Fix.Unsafe, tt.unsafe)
+			if fix := ruletest.Fix(fs[0]); fix != nil {
+				patch = fix.Patch
+				if fix.Unsafe != tt.unsafe {
+					t.Errorf("unsafe = %t, want %t", fix.Unsafe, tt.unsafe)
 				}
-				if fs[0].Fix.Unsafe && fs[0].Fix.Note == "" {
+				if fix.Unsafe && fix.Note == "" {
 					t.Error("unsafe fix without a note")
 				}
 			}

@@ -2,6 +2,7 @@ package podsecurity
 
 import (
 	"slices"
+	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -39,10 +40,14 @@ type culprit struct {
 // security context they inherit), and last each annotation on its own.
 // Running the PSA check itself, rather than a copy of its logic, keeps the
 // position exact at every level and version. It runs only on failure, and
-// allocates little more than one copy of the pod spec.
+// works on a recycled copy of the pod spec (see probes).
 func findCulprit(pod object.PodTemplate, fn policy.CheckPodFn) culprit {
 	noMeta := &metav1.ObjectMeta{}
-	probe := new(corev1.PodSpec)
+	probe := probes.Get().(*corev1.PodSpec)
+	defer func() {
+		*probe = corev1.PodSpec{} // hold on to nothing of this pod
+		probes.Put(probe)
+	}()
 	*probe = *pod.Spec
 	probe.InitContainers, probe.Containers, probe.EphemeralContainers, probe.Volumes = nil, nil, nil, nil
 	fails := func() bool { return !fn(noMeta, probe).Allowed }
@@ -78,6 +83,10 @@ func findCulprit(pod object.PodTemplate, fn policy.CheckPodFn) culprit {
 	}
 	return annotationCulprit(pod, fn)
 }
+
+// probes recycles findCulprit's copies of pod specs: a scan of thousands
+// of failing pods would otherwise allocate one per failed check.
+var probes = sync.Pool{New: func() any { return new(corev1.PodSpec) }}
 
 // annotationCulprit returns the first annotation (in key order) that makes
 // fn fail on the whole pod spec on its own. It blames none when the spec

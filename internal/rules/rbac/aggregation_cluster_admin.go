@@ -61,10 +61,12 @@ var AggregationClusterAdmin = &rule.Rule{
 			if len(bad) == len(r.aggregation.ClusterRoleSelectors) {
 				remove = object.Path("aggregationRule")
 			}
-			fix := &rule.Fix{
-				Patch:  []rule.PatchOp{rule.Remove(remove)},
-				Unsafe: true,
-				Note:   "the role stops aggregating the ClusterRoles this selector matched; give the roles to aggregate a label of their own and select it",
+			fix := func() *rule.Fix {
+				return &rule.Fix{
+					Patch:  []rule.PatchOp{rule.Remove(remove)},
+					Unsafe: true,
+					Note:   "the role stops aggregating the ClusterRoles this selector matched; give the roles to aggregate a label of their own and select it",
+				}
 			}
 			pass.Reportf(base.Index(i), fix,
 				"%s aggregates cluster-admin: selector %q matches its labels, so the role grants every verb on every resource",

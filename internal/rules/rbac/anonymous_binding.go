@@ -69,7 +69,9 @@ var AnonymousBinding = &rule.Rule{
 				if !isSubject(s, p.kind, p.name) || (b.roleRef.Kind == "ClusterRole" && slices.Contains(p.defaults, b.roleRef.Name)) {
 					continue
 				}
-				fix := removeSubject(i, s, "whoever relied on the binding as "+describeSubject(s)+" loses the role; bind it to the users, groups or ServiceAccounts that need it")
+				fix := func() *rule.Fix {
+					return removeSubject(i, s, "whoever relied on the binding as "+describeSubject(s)+" loses the role; bind it to the users, groups or ServiceAccounts that need it")
+				}
 				pass.Report(rule.Finding{Path: subjectPath(i), Severity: p.severity, Fix: fix, Message: fmt.Sprintf(
 					"%s grants %s to %s, that is to %s", b, b.describeRoleRef(), describeSubject(s), p.who)})
 			}

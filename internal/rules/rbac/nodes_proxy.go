@@ -34,7 +34,9 @@ var NodesProxy = &rule.Rule{
 	Run: func(pass *rule.Pass) error {
 		grants, err := roleGrants(pass.Object, nodeProxyRequests)
 		for _, g := range grants {
-			fix := removeResourcesFix(g, nodeProxyRequests, "holders of the role lose nodes/proxy; give monitoring agents nodes/metrics and nodes/stats instead")
+			fix := func() *rule.Fix {
+				return removeResourcesFix(g, nodeProxyRequests, "holders of the role lose nodes/proxy; give monitoring agents nodes/metrics and nodes/stats instead")
+			}
 			pass.Reportf(g.path, fix, "%s grants %s, which reaches the kubelet API and every container of the node", g.role, g)
 		}
 		return err

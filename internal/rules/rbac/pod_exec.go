@@ -36,7 +36,9 @@ var PodExec = &rule.Rule{
 			if !g.allowsVerb("create") {
 				sev, consequence = rule.Medium, ", enough to exec over WebSocket before Kubernetes v1.35"
 			}
-			fix := removeResourcesFix(g, execRequests, "holders of the role can no longer exec into or attach to containers; debug through logs or an audited break-glass role")
+			fix := func() *rule.Fix {
+				return removeResourcesFix(g, execRequests, "holders of the role can no longer exec into or attach to containers; debug through logs or an audited break-glass role")
+			}
 			pass.Report(rule.Finding{Path: g.path, Severity: sev, Fix: fix, Message: fmt.Sprintf("%s grants %s%s", g.role, g, consequence)})
 		}
 		return err

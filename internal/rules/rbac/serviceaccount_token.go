@@ -30,7 +30,9 @@ var ServiceAccountToken = &rule.Rule{
 	Run: func(pass *rule.Pass) error {
 		grants, err := roleGrants(pass.Object, tokenRequests)
 		for _, g := range grants {
-			fix := removeResourcesFix(g, tokenRequests, "holders of the role can no longer issue ServiceAccount tokens; limit the grant with resourceNames where they must")
+			fix := func() *rule.Fix {
+				return removeResourcesFix(g, tokenRequests, "holders of the role can no longer issue ServiceAccount tokens; limit the grant with resourceNames where they must")
+			}
 			pass.Reportf(g.path, fix, "%s grants %s, which issues tokens for other ServiceAccounts", g.role, g)
 		}
 		return err

@@ -33,8 +33,11 @@ var SystemMasters = &rule.Rule{
 		}
 		for i, s := range b.subjects {
 			if isSubject(s, groupKind, systemMasters) {
-				fix := removeSubject(i, s, "")
-				fix.Unsafe = false // the group is allowed everything before RBAC is asked: the binding grants it nothing
+				fix := func() *rule.Fix {
+					fix := removeSubject(i, s, "")
+					fix.Unsafe = false // the group is allowed everything before RBAC is asked: the binding grants it nothing
+					return fix
+				}
 				pass.Reportf(subjectPath(i), fix, "%s grants %s to %s, whose members bypass RBAC and cannot be revoked",
 					b, b.describeRoleRef(), describeSubject(s))
 			}

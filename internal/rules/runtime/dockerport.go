@@ -56,10 +56,12 @@ var DockerAPIPort = &rule.Rule{
 					f := dockerAPIFinding(p.Field("hostPort"), c.Name, port.HostPort,
 						"%s publishes the Docker API on the node's port %d, %s (ports[%d].hostPort)",
 						rule.ContainerMessage(c), port.HostPort, transport(port.HostPort), j)
-					f.Fix = &rule.Fix{
-						Patch:  []rule.PatchOp{rule.Remove(p.Field("hostPort"))},
-						Unsafe: true,
-						Note:   "clients that reach the Docker API on the node's address lose it; they should use a local socket instead",
+					f.Fix = func() *rule.Fix {
+						return &rule.Fix{
+							Patch:  []rule.PatchOp{rule.Remove(p.Field("hostPort"))},
+							Unsafe: true,
+							Note:   "clients that reach the Docker API on the node's address lose it; they should use a local socket instead",
+						}
 					}
 					pass.Report(f)
 				case isDockerAPIPort(port.ContainerPort):
@@ -101,10 +103,13 @@ func checkServicePorts(pass *rule.Pass, svc *corev1.Service) {
 		// API, the remedy is to delete the Service, which is no field
 		// change.
 		if exposing < len(svc.Spec.Ports) {
-			f.Fix = &rule.Fix{
-				Patch:  []rule.PatchOp{{Op: "test", Path: p.Field("port").Pointer(), Value: port.Port}, rule.Remove(p)},
-				Unsafe: true,
-				Note:   "clients of this Service port lose the Docker API; they should use a local socket instead",
+			number := port.Port
+			f.Fix = func() *rule.Fix {
+				return &rule.Fix{
+					Patch:  []rule.PatchOp{{Op: "test", Path: p.Field("port").Pointer(), Value: number}, rule.Remove(p)},
+					Unsafe: true,
+					Note:   "clients of this Service port lose the Docker API; they should use a local socket instead",
+				}
 			}
 		}
 		pass.Report(f)

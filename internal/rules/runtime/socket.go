@@ -66,7 +66,7 @@ var ContainerRuntimeSocket = &rule.Rule{
 			}
 			if what := exposedSocket(v.HostPath.Path); what != "" {
 				p := pod.SpecPath.Field("volumes").Index(i).Field("hostPath").Field("path")
-				pass.Reportf(p, removeVolumeFix(pod, i), "volume %q mounts %s (hostPath)", v.Name, what)
+				pass.Reportf(p, func() *rule.Fix { return removeVolumeFix(pod, i) }, "volume %q mounts %s (hostPath)", v.Name, what)
 			}
 		}
 		return nil

@@ -34,10 +34,12 @@ var ServiceAccountTokenAutomount = &rule.Rule{
 			return nil
 		}
 		p := pod.SpecPath.Field("automountServiceAccountToken")
-		fix := &rule.Fix{
-			Patch:  []rule.PatchOp{rule.Set(p, false)},
-			Unsafe: true,
-			Note:   "containers that call the Kubernetes API lose their credentials; give them a projected serviceAccountToken volume",
+		fix := func() *rule.Fix {
+			return &rule.Fix{
+				Patch:  []rule.PatchOp{rule.Set(p, false)},
+				Unsafe: true,
+				Note:   "containers that call the Kubernetes API lose their credentials; give them a projected serviceAccountToken volume",
+			}
 		}
 		name, _ := serviceAccountOf(pod)
 		if v := pod.Spec.AutomountServiceAccountToken; v != nil {

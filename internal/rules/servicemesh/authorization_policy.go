@@ -52,13 +52,16 @@ var AuthorizationPolicyAllowAll = &rule.Rule{
 				return err
 			}
 			if unconditional {
-				fix := &rule.Fix{
-					Patch:  []rule.PatchOp{{Op: "test", Path: rulesPath.Index(i).Pointer(), Value: r}, rule.Remove(rulesPath.Index(i))},
-					Unsafe: true,
-					Note: "requests this rule let through are refused unless another rule or policy allows them; " +
-						"write rules that name the sources and operations to admit",
+				at := rulesPath.Index(i)
+				fix := func() *rule.Fix {
+					return &rule.Fix{
+						Patch:  []rule.PatchOp{{Op: "test", Path: at.Pointer(), Value: r}, rule.Remove(at)},
+						Unsafe: true,
+						Note: "requests this rule let through are refused unless another rule or policy allows them; " +
+							"write rules that name the sources and operations to admit",
+					}
 				}
-				pass.Reportf(rulesPath.Index(i), fix, "rule %d of %s has no from, to or when and allows every request (spec.rules[%d])", i, pass.Object.Ref(), i)
+				pass.Reportf(at, fix, "rule %d of %s has no from, to or when and allows every request (spec.rules[%d])", i, pass.Object.Ref(), i)
 			}
 		}
 		return nil

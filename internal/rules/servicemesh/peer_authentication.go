@@ -95,10 +95,12 @@ func checkMode(pass *rule.Pass, mtls map[string]any, p object.Path) error {
 		Path:     p,
 		Severity: severity,
 		Message:  fmt.Sprintf("the workloads of %s %s (%s=%s)", pass.Object.Ref(), effect, p, mode),
-		Fix: &rule.Fix{
-			Patch:  []rule.PatchOp{rule.Set(p, "STRICT")},
-			Unsafe: true,
-			Note:   "clients without a sidecar (outside the mesh, or in namespaces without injection) can no longer connect",
+		Fix: func() *rule.Fix {
+			return &rule.Fix{
+				Patch:  []rule.PatchOp{rule.Set(p, "STRICT")},
+				Unsafe: true,
+				Note:   "clients without a sidecar (outside the mesh, or in namespaces without injection) can no longer connect",
+			}
 		},
 	})
 	return nil

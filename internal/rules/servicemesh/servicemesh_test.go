@@ -39,8 +39,9 @@ spec:
 		{rule.High, []rule.PatchOp{{Op: "add", Path: "/spec/portLevelMtls/8080/mode", Value: "STRICT"}}},
 	}
 	for i, f := range findings {
-		if f.Severity != want[i].severity || f.Fix == nil || !f.Fix.Unsafe || !reflect.DeepEqual(f.Fix.Patch, want[i].patch) {
-			t.Errorf("finding %d: severity %v fix %+v, want %v and unsafe %+v", i, f.Severity, f.Fix, want[i].severity, want[i].patch)
+		fix := ruletest.Fix(f)
+		if f.Severity != want[i].severity || fix == nil || !fix.Unsafe || !reflect.DeepEqual(fix.Patch, want[i].patch) {
+			t.Errorf("finding %d: severity %v fix %+v, want %v and unsafe %+v", i, f.Severity, fix, want[i].severity, want[i].patch)
 		}
 	}
 }

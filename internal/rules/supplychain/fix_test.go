@@ -25,7 +25,7 @@ spec:
 	if err != nil || len(findings) != 1 {
 		t.Fatalf("findings = %+v, err = %v; want one finding", findings, err)
 	}
-	fix := findings[0].Fix
+	fix := ruletest.Fix(findings[0])
 	want := rule.PatchOp{Op: "add", Path: "/spec/template/spec/containers/0/imagePullPolicy", Value: "Always"}
 	if fix == nil || len(fix.Patch) != 1 || fix.Patch[0] != want || !fix.Unsafe || fix.Note == "" {
 		t.Errorf("fix = %+v, want the unsafe patch %+v with a note", fix, want)

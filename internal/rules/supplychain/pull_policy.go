@@ -39,10 +39,12 @@ var ImagePullPolicy = &rule.Rule{
 				continue
 			}
 			p := im.Path.Field("imagePullPolicy")
-			fix := &rule.Fix{
-				Patch:  []rule.PatchOp{rule.Set(p, string(corev1.PullAlways))},
-				Unsafe: true,
-				Note:   "pods then fail to start while the registry is unreachable; clusters that run from preloaded images need IfNotPresent",
+			fix := func() *rule.Fix {
+				return &rule.Fix{
+					Patch:  []rule.PatchOp{rule.Set(p, string(corev1.PullAlways))},
+					Unsafe: true,
+					Note:   "pods then fail to start while the registry is unreachable; clusters that run from preloaded images need IfNotPresent",
+				}
 			}
 			if im.ImagePullPolicy == "" {
 				pass.ReportContainer(im.Container, p, fix,

@@ -4,6 +4,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/palisade-dev/palisade/internal/framework"
+	"github.com/palisade-dev/palisade/internal/object"
 	"github.com/palisade-dev/palisade/internal/rule"
 )
 
@@ -35,19 +36,19 @@ var AppArmorUnconfined = &rule.Rule{
 		}
 		if psc := pod.Spec.SecurityContext; psc != nil && unconfinedAppArmor(psc.AppArmorProfile) {
 			p := pod.SpecPath.Field("securityContext").Field("appArmorProfile").Field("type")
-			pass.Reportf(p, appArmorFix(rule.Set(p, corev1.AppArmorProfileTypeRuntimeDefault)),
+			pass.Reportf(p, appArmorDefault(p),
 				"pod runs without AppArmor (securityContext.appArmorProfile.type=Unconfined)")
 		}
 		for _, c := range pod.Containers() {
 			if sc := c.SecurityContext; sc != nil && unconfinedAppArmor(sc.AppArmorProfile) {
 				p := securityContextPath(c).Field("appArmorProfile").Field("type")
-				pass.ReportContainer(c, p, appArmorFix(rule.Set(p, corev1.AppArmorProfileTypeRuntimeDefault)),
+				pass.ReportContainer(c, p, appArmorDefault(p),
 					"%s runs without AppArmor (securityContext.appArmorProfile.type=Unconfined)", rule.ContainerMessage(c))
 			}
 			key := corev1.DeprecatedAppArmorBetaContainerAnnotationKeyPrefix + c.Name
 			if pod.Meta.Annotations[key] == corev1.DeprecatedAppArmorBetaProfileNameUnconfined {
 				p := annotationPath(pod, key)
-				pass.ReportContainer(c, p, appArmorFix(rule.Remove(p)),
+				pass.ReportContainer(c, p, func() *rule.Fix { return appArmorFix(rule.Remove(p)) },
 					"%s runs without AppArmor (annotation %s=unconfined)", rule.ContainerMessage(c), key)
 			}
 		}
@@ -57,6 +58,12 @@ var AppArmorUnconfined = &rule.Rule{
 
 func unconfinedAppArmor(p *corev1.AppArmorProfile) bool {
 	return p != nil && p.Type == corev1.AppArmorProfileTypeUnconfined
+}
+
+// appArmorDefault returns the builder of the fix that sets the profile type at p to
+// RuntimeDefault.
+func appArmorDefault(p object.Path) func() *rule.Fix {
+	return func() *rule.Fix { return appArmorFix(rule.Set(p, corev1.AppArmorProfileTypeRuntimeDefault)) }
 }
 
 // appArmorFix wraps the patch that returns a workload which asked for

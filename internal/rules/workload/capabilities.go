@@ -82,10 +82,12 @@ var DangerousCapabilities = &rule.Rule{
 					Severity:  severity,
 					Message: fmt.Sprintf("%s adds capability %s (securityContext.capabilities.add[%d])",
 						rule.ContainerMessage(c), name, i),
-					Fix: &rule.Fix{
-						Patch:  removeElement(p, p, string(added)),
-						Unsafe: true,
-						Note:   "the container loses " + name + "; make sure it does not need it",
+					Fix: func() *rule.Fix {
+						return &rule.Fix{
+							Patch:  removeElement(p, p, string(added)),
+							Unsafe: true,
+							Note:   "the container loses " + name + "; make sure it does not need it",
+						}
 					},
 				})
 			}

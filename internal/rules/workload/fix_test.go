@@ -100,10 +100,11 @@ func TestFixes(t *testing.T) {
 				t.Fatalf("got %d findings, want %d", len(findings), len(tc.want))
 			}
 			for i, f := range findings {
-				if f.Fix == nil {
+				fix := ruletest.Fix(f)
+				if fix == nil {
 					t.Fatalf("finding %d (%s) has no fix", i, f.Message)
 				}
-				got, err := json.Marshal(f.Fix.Patch)
+				got, err := json.Marshal(fix.Patch)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -16,7 +16,7 @@ func checkHostNamespace(pass *rule.Pass, name, namespace string, shared func(*co
 		return nil
 	}
 	p := pod.SpecPath.Field(name)
-	fix := &rule.Fix{Patch: []rule.PatchOp{rule.Remove(p)}, Unsafe: true, Note: note}
+	fix := func() *rule.Fix { return &rule.Fix{Patch: []rule.PatchOp{rule.Remove(p)}, Unsafe: true, Note: note} }
 	pass.Reportf(p, fix, "pod shares the host %s namespace (%s=true)", namespace, name)
 	return nil
 }

@@ -35,8 +35,9 @@ var HostPathVolume = &rule.Rule{
 			if v.HostPath == nil {
 				continue
 			}
-			p := pod.SpecPath.Field("volumes").Index(i).Field("hostPath").Field("path")
-			fix := hostpath.EmptyDirFix(pod.SpecPath.Field("volumes").Index(i))
+			vol := pod.SpecPath.Field("volumes").Index(i)
+			p := vol.Field("hostPath").Field("path")
+			fix := func() *rule.Fix { return hostpath.EmptyDirFix(vol) }
 			pass.Reportf(p, fix, "volume %q exposes host path %q to the pod (hostPath)", v.Name, v.HostPath.Path)
 		}
 		return nil

@@ -55,8 +55,9 @@ var HostPathSensitive = &rule.Rule{
 				continue
 			}
 			if why := sensitiveReason(v.HostPath.Path, sensitive); why != "" {
-				p := pod.SpecPath.Field("volumes").Index(i).Field("hostPath").Field("path")
-				fix := hostpath.EmptyDirFix(pod.SpecPath.Field("volumes").Index(i))
+				vol := pod.SpecPath.Field("volumes").Index(i)
+				p := vol.Field("hostPath").Field("path")
+				fix := func() *rule.Fix { return hostpath.EmptyDirFix(vol) }
 				pass.Reportf(p, fix, "volume %q mounts %s (hostPath)", v.Name, why)
 			}
 		}

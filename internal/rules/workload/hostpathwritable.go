@@ -44,10 +44,12 @@ var HostPathWritable = &rule.Rule{
 					continue
 				}
 				p := c.Path.Field("volumeMounts").Index(j).Field("readOnly")
-				fix := &rule.Fix{
-					Patch:  []rule.PatchOp{rule.Set(p, true)},
-					Unsafe: true,
-					Note:   "the container can no longer write to the host path; make sure it only reads from it",
+				fix := func() *rule.Fix {
+					return &rule.Fix{
+						Patch:  []rule.PatchOp{rule.Set(p, true)},
+						Unsafe: true,
+						Note:   "the container can no longer write to the host path; make sure it only reads from it",
+					}
 				}
 				pass.ReportContainer(c, p, fix, "%s mounts host path %q (volume %q) writable at %q (volumeMounts[%d].readOnly is not true)",
 					rule.ContainerMessage(c), hostPath, m.Name, m.MountPath, j)

@@ -35,10 +35,12 @@ var HostPort = &rule.Rule{
 					continue
 				}
 				p := c.Path.Field("ports").Index(j).Field("hostPort")
-				fix := &rule.Fix{
-					Patch:  []rule.PatchOp{rule.Remove(p)},
-					Unsafe: true,
-					Note:   "clients that reach the container on the node's address lose it; route them through a Service",
+				fix := func() *rule.Fix {
+					return &rule.Fix{
+						Patch:  []rule.PatchOp{rule.Remove(p)},
+						Unsafe: true,
+						Note:   "clients that reach the container on the node's address lose it; route them through a Service",
+					}
 				}
 				pass.ReportContainer(c, p, fix, "%s binds host port %d (ports[%d].hostPort)", rule.ContainerMessage(c), port.HostPort, j)
 			}

@@ -47,7 +47,10 @@ var NetRawNotDropped = &rule.Rule{
 				continue
 			}
 			p := securityContextPath(c).Field("capabilities").Field("drop")
-			pass.ReportContainer(c, p, &rule.Fix{Patch: []rule.PatchOp{dropNetRaw(c)}, Unsafe: true, Note: netRawNote},
+			fix := func() *rule.Fix {
+				return &rule.Fix{Patch: []rule.PatchOp{dropNetRaw(c)}, Unsafe: true, Note: netRawNote}
+			}
+			pass.ReportContainer(c, p, fix,
 				"%s does not drop NET_RAW (securityContext.capabilities.drop lists neither NET_RAW nor ALL)", rule.ContainerMessage(c))
 		}
 		return nil
@@ -76,7 +79,10 @@ func reportNetRawAdded(pass *rule.Pass, c object.Container) bool {
 		if name == "ALL" {
 			what = "ALL capabilities, NET_RAW included"
 		}
-		pass.ReportContainer(c, p, &rule.Fix{Patch: removeElement(p, p, string(added)), Unsafe: true, Note: netRawNote},
+		fix := func() *rule.Fix {
+			return &rule.Fix{Patch: removeElement(p, p, string(added)), Unsafe: true, Note: netRawNote}
+		}
+		pass.ReportContainer(c, p, fix,
 			"%s adds %s (securityContext.capabilities.add[%d])", rule.ContainerMessage(c), what, i)
 	}
 	return found

@@ -53,7 +53,9 @@ var AllowPrivilegeEscalation = &rule.Rule{
 			if sc != nil && sc.AllowPrivilegeEscalation != nil {
 				field = "securityContext.allowPrivilegeEscalation=true"
 			}
-			fix := &rule.Fix{Patch: []rule.PatchOp{setContainerField(c, "allowPrivilegeEscalation", false)}}
+			fix := func() *rule.Fix {
+				return &rule.Fix{Patch: []rule.PatchOp{setContainerField(c, "allowPrivilegeEscalation", false)}}
+			}
 			pass.ReportContainer(c, p, fix, "%s allows privilege escalation (%s)", rule.ContainerMessage(c), field)
 		}
 		return nil

@@ -33,7 +33,7 @@ var Privileged = &rule.Rule{
 		for _, c := range pod.Containers() {
 			if sc := c.SecurityContext; sc != nil && sc.Privileged != nil && *sc.Privileged {
 				p := c.Path.Field("securityContext").Field("privileged")
-				pass.ReportContainer(c, p, &rule.Fix{Patch: []rule.PatchOp{rule.Set(p, false)}},
+				pass.ReportContainer(c, p, func() *rule.Fix { return &rule.Fix{Patch: []rule.PatchOp{rule.Set(p, false)}} },
 					"%s runs privileged (securityContext.privileged=true)", rule.ContainerMessage(c))
 			}
 		}

@@ -39,10 +39,12 @@ var UnmaskedProcMount = &rule.Rule{
 				continue
 			}
 			p := securityContextPath(c).Field("procMount")
-			fix := &rule.Fix{
-				Patch:  []rule.PatchOp{rule.Remove(p)},
-				Unsafe: true,
-				Note:   "container runtimes nested in the container may fail to start their own containers",
+			fix := func() *rule.Fix {
+				return &rule.Fix{
+					Patch:  []rule.PatchOp{rule.Remove(p)},
+					Unsafe: true,
+					Note:   "container runtimes nested in the container may fail to start their own containers",
+				}
 			}
 			pass.ReportContainer(c, p, fix, "%s mounts /proc unmasked (securityContext.procMount=Unmasked)", rule.ContainerMessage(c))
 		}

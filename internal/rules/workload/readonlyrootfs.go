@@ -38,10 +38,12 @@ var ReadOnlyRootFilesystem = &rule.Rule{
 			if sc != nil && sc.ReadOnlyRootFilesystem != nil {
 				field = "securityContext.readOnlyRootFilesystem=false"
 			}
-			fix := &rule.Fix{
-				Patch:  []rule.PatchOp{setContainerField(c, "readOnlyRootFilesystem", true)},
-				Unsafe: true,
-				Note:   "writes outside volumes fail (temporary files, caches, PID files); mount an emptyDir at /tmp and at each other path the container writes to",
+			fix := func() *rule.Fix {
+				return &rule.Fix{
+					Patch:  []rule.PatchOp{setContainerField(c, "readOnlyRootFilesystem", true)},
+					Unsafe: true,
+					Note:   "writes outside volumes fail (temporary files, caches, PID files); mount an emptyDir at /tmp and at each other path the container writes to",
+				}
 			}
 			pass.ReportContainer(c, securityContextPath(c).Field("readOnlyRootFilesystem"), fix,
 				"%s has a writable root filesystem (%s)", rule.ContainerMessage(c), field)

@@ -41,10 +41,12 @@ var RunAsNonRootMissing = &rule.Rule{
 			if (nonRoot.Value != nil && *nonRoot.Value) || runAsUser(pod, c).Value != nil {
 				continue
 			}
-			fix := &rule.Fix{
-				Patch:  []rule.PatchOp{setContainerField(c, "runAsNonRoot", true)},
-				Unsafe: true,
-				Note:   "the kubelet refuses to start the container if its image runs as root or names its user; set runAsUser to the image's non-root UID too",
+			fix := func() *rule.Fix {
+				return &rule.Fix{
+					Patch:  []rule.PatchOp{setContainerField(c, "runAsNonRoot", true)},
+					Unsafe: true,
+					Note:   "the kubelet refuses to start the container if its image runs as root or names its user; set runAsUser to the image's non-root UID too",
+				}
 			}
 			if nonRoot.Value == nil {
 				pass.ReportContainer(c, nonRoot.Path, fix, "%s may run as root: no securityContext sets runAsNonRoot or runAsUser",

@@ -33,11 +33,14 @@ var RunAsRoot = &rule.Rule{
 		}
 		for _, c := range pod.Containers() {
 			if uid := runAsUser(pod, c); uid.Value != nil && *uid.Value == 0 {
-				fix := &rule.Fix{
-					Patch:  []rule.PatchOp{rule.Remove(uid.Path)},
-					Unsafe: true,
-					Note: "the container runs as its image's user, which may still be root and may not own the files " +
-						"the container uses; set runAsUser to a non-zero UID the image supports",
+				at := uid.Path
+				fix := func() *rule.Fix {
+					return &rule.Fix{
+						Patch:  []rule.PatchOp{rule.Remove(at)},
+						Unsafe: true,
+						Note: "the container runs as its image's user, which may still be root and may not own the files " +
+							"the container uses; set runAsUser to a non-zero UID the image supports",
+					}
 				}
 				pass.ReportContainer(c, uid.Path, fix, "%s runs as root (%s=0)", rule.ContainerMessage(c), uid.Field)
 			}

@@ -51,7 +51,7 @@ var SeccompProfileMissing = &rule.Rule{
 			return nil
 		}
 		p := pod.SpecPath.Field("securityContext").Field("seccompProfile")
-		pass.Reportf(p, &rule.Fix{Patch: []rule.PatchOp{setPodSeccompDefault(pod)}},
+		pass.Reportf(p, func() *rule.Fix { return &rule.Fix{Patch: []rule.PatchOp{setPodSeccompDefault(pod)}} },
 			"%s and the pod set no seccomp profile (securityContext.seccompProfile)", namedContainers(bare))
 		return nil
 	},

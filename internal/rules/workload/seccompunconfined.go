@@ -36,24 +36,28 @@ var SeccompUnconfined = &rule.Rule{
 		}
 		if psc := pod.Spec.SecurityContext; psc != nil && unconfinedSeccomp(psc.SeccompProfile) {
 			p := pod.SpecPath.Field("securityContext").Field("seccompProfile").Field("type")
-			pass.Reportf(p, seccompFix(rule.Set(p, corev1.SeccompProfileTypeRuntimeDefault)),
+			pass.Reportf(p, seccompDefault(p),
 				"pod runs without seccomp (securityContext.seccompProfile.type=Unconfined)")
 		}
 		if pod.Meta.Annotations[corev1.SeccompPodAnnotationKey] == corev1.SeccompProfileNameUnconfined {
-			fix := seccompFix(rule.Remove(annotationPath(pod, corev1.SeccompPodAnnotationKey)), setPodSeccompDefault(pod))
-			pass.Reportf(annotationPath(pod, corev1.SeccompPodAnnotationKey), fix,
+			p := annotationPath(pod, corev1.SeccompPodAnnotationKey)
+			fix := func() *rule.Fix { return seccompFix(rule.Remove(p), setPodSeccompDefault(pod)) }
+			pass.Reportf(p, fix,
 				"pod runs without seccomp (annotation %s=unconfined)", corev1.SeccompPodAnnotationKey)
 		}
 		for _, c := range pod.Containers() {
 			if sc := c.SecurityContext; sc != nil && unconfinedSeccomp(sc.SeccompProfile) {
 				p := securityContextPath(c).Field("seccompProfile").Field("type")
-				pass.ReportContainer(c, p, seccompFix(rule.Set(p, corev1.SeccompProfileTypeRuntimeDefault)),
+				pass.ReportContainer(c, p, seccompDefault(p),
 					"%s runs without seccomp (securityContext.seccompProfile.type=Unconfined)", rule.ContainerMessage(c))
 			}
 			key := corev1.SeccompContainerAnnotationKeyPrefix + c.Name
 			if pod.Meta.Annotations[key] == corev1.SeccompProfileNameUnconfined {
-				fix := seccompFix(rule.Remove(annotationPath(pod, key)), setContainerField(c, "seccompProfile", runtimeDefaultSeccomp))
-				pass.ReportContainer(c, annotationPath(pod, key), fix,
+				p := annotationPath(pod, key)
+				fix := func() *rule.Fix {
+					return seccompFix(rule.Remove(p), setContainerField(c, "seccompProfile", runtimeDefaultSeccomp))
+				}
+				pass.ReportContainer(c, p, fix,
 					"%s runs without seccomp (annotation %s=unconfined)", rule.ContainerMessage(c), key)
 			}
 		}
@@ -67,6 +71,12 @@ var runtimeDefaultSeccomp = map[string]any{"type": string(corev1.SeccompProfileT
 
 func unconfinedSeccomp(p *corev1.SeccompProfile) bool {
 	return p != nil && p.Type == corev1.SeccompProfileTypeUnconfined
+}
+
+// seccompDefault returns the builder of the fix that sets the profile type at p to
+// RuntimeDefault.
+func seccompDefault(p object.Path) func() *rule.Fix {
+	return func() *rule.Fix { return seccompFix(rule.Set(p, corev1.SeccompProfileTypeRuntimeDefault)) }
 }
 
 // seccompFix wraps the patch that confines a workload which asked for

@@ -62,10 +62,13 @@ var UnsafeSysctls = &rule.Rule{
 				continue
 			}
 			elem := pod.SpecPath.Field("securityContext").Field("sysctls").Index(i)
-			fix := &rule.Fix{
-				Patch:  removeElement(elem, elem.Field("name"), s.Name),
-				Unsafe: true,
-				Note:   "the workload runs with the node's value of " + s.Name + "; make sure it does not depend on its own",
+			name := s.Name
+			fix := func() *rule.Fix {
+				return &rule.Fix{
+					Patch:  removeElement(elem, elem.Field("name"), name),
+					Unsafe: true,
+					Note:   "the workload runs with the node's value of " + name + "; make sure it does not depend on its own",
+				}
 			}
 			pass.Reportf(elem.Field("name"), fix, "pod sets unsafe sysctl %q (securityContext.sysctls[%d])", s.Name, i)
 		}

@@ -93,6 +93,11 @@ func Load(paths []string, opts Options) (*manifest.Input, error) {
 		}
 		return false
 	}
+	// Files are decoded as the walk finds them, and while Kustomize
+	// builds; the results of files a kustomization turns out to consume
+	// are dropped below.
+	loader := manifest.NewLoader(mopts)
+	mopts.Found = loader.Add
 	files, walkErrs := manifest.Files(plain, mopts)
 
 	in := &manifest.Input{}
@@ -134,13 +139,14 @@ func Load(paths []string, opts Options) (*manifest.Input, error) {
 	// Referenced kustomizations whose referrers were not built (none of
 	// them is in the scan) are covered: every referrer found is built.
 
-	kept := files[:0:0]
-	for _, f := range files {
+	results := loader.Results()
+	kept := results[:0:0]
+	for i, f := range files {
 		if f == "-" || !consumed[abs(f)] {
-			kept = append(kept, f)
+			kept = append(kept, results[i])
 		}
 	}
-	pin := manifest.LoadFiles(kept, mopts)
+	pin := manifest.Gather(kept)
 	in.Errors = append(in.Errors, walkErrs...)
 	add(pin.Objects, pin.Errors, pin.Skipped)
 	in.Files = pin.Files + len(consumed)

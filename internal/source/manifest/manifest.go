@@ -39,6 +39,10 @@ type Options struct {
 	// (a directory named in paths included). A directory it claims belongs
 	// to another source, such as a Helm chart, and is not walked.
 	Claim func(dir string) bool
+	// Found, when set, is called by Files with each file as it is found,
+	// in the order of the list Files returns, so that a Loader can start
+	// decoding while the walk goes on.
+	Found func(file string)
 }
 
 // Input is everything loaded.
@@ -62,8 +66,16 @@ var Extensions = []string{".yaml", ".yml", ".json"}
 // never opened. Objects and errors come in the order of paths and of the
 // sorted directory entries, whatever the parallelism.
 func Load(paths []string, opts Options) *Input {
-	files, errs := Files(paths, opts)
-	in := LoadFiles(files, opts)
+	l := NewLoader(opts)
+	found := opts.Found
+	opts.Found = func(f string) {
+		if found != nil {
+			found(f)
+		}
+		l.Add(f)
+	}
+	_, errs := Files(paths, opts)
+	in := l.Input()
 	in.Errors = append(errs, in.Errors...)
 	return in
 }
@@ -73,12 +85,12 @@ func Load(paths []string, opts Options) *Input {
 // once (named twice, or through symlinks or hard links) is listed once,
 // where it is first reached.
 func Files(paths []string, opts Options) ([]string, []*object.InputError) {
-	w := walker{visited: map[fileID]bool{}, stack: map[fileID]bool{}, claim: opts.Claim}
+	w := walker{visited: map[fileID]bool{}, stack: map[fileID]bool{}, claim: opts.Claim, onFound: opts.Found}
 	stdin := false
 	for _, p := range paths {
 		if p == "-" {
 			if !stdin {
-				w.files = append(w.files, p)
+				w.found(p)
 			}
 			stdin = true
 			continue
@@ -88,18 +100,40 @@ func Files(paths []string, opts Options) ([]string, []*object.InputError) {
 	return w.files, w.errs
 }
 
-// LoadFiles reads and decodes files, as listed by Files ("-" is standard
-// input).
+// LoadFiles reads and decodes files in parallel; the result lists objects
+// and errors in the order of files.
 func LoadFiles(files []string, opts Options) *Input {
+	l := NewLoader(opts)
+	for _, f := range files {
+		l.Add(f)
+	}
+	return l.Input()
+}
+
+// Loader reads and decodes files in parallel as they are added, so that
+// decoding overlaps whatever finds the files (the directory walk). Add is
+// called from one goroutine; Results and Input wait for the files added so
+// far and report them in the order they were added.
+type Loader struct {
+	opts  Options
+	slots []*loadSlot
+	jobs  chan *loadSlot
+	wg    sync.WaitGroup
+}
+
+type loadSlot struct {
+	file string
+	res  *object.Result
+}
+
+// NewLoader starts the workers of a Loader.
+func NewLoader(opts Options) *Loader {
 	if opts.MaxFileSize <= 0 {
 		opts.MaxFileSize = DefaultMaxFileSize
 	}
 	if opts.Stdin == nil {
 		opts.Stdin = os.Stdin
 	}
-	in := &Input{}
-	in.Files = len(files)
-	results := make([]*object.Result, len(files))
 	workers := opts.Workers
 	if workers <= 0 {
 		// Opening and reading files blocks in system calls, which are slow
@@ -107,23 +141,47 @@ func LoadFiles(files []string, opts Options) *Input {
 		// decoding while others wait for the kernel.
 		workers = 4 * runtime.GOMAXPROCS(0)
 	}
-	workers = min(workers, len(files))
-	var wg sync.WaitGroup
-	next := make(chan int)
+	l := &Loader{opts: opts, jobs: make(chan *loadSlot, 64)}
 	for range workers {
-		wg.Add(1)
+		l.wg.Add(1)
 		go func() {
-			defer wg.Done()
-			for i := range next {
-				results[i] = loadFile(files[i], opts)
+			defer l.wg.Done()
+			for s := range l.jobs {
+				s.res = loadFile(s.file, l.opts)
 			}
 		}()
 	}
-	for i := range files {
-		next <- i
+	return l
+}
+
+// Add queues a file.
+func (l *Loader) Add(file string) {
+	s := &loadSlot{file: file}
+	l.slots = append(l.slots, s)
+	l.jobs <- s
+}
+
+// Results waits for every file added and returns their results in the
+// order of Add. No file may be added afterwards.
+func (l *Loader) Results() []*object.Result {
+	close(l.jobs)
+	l.wg.Wait()
+	out := make([]*object.Result, len(l.slots))
+	for i, s := range l.slots {
+		out[i] = s.res
 	}
-	close(next)
-	wg.Wait()
+	return out
+}
+
+// Input waits for every file added and gathers their objects, errors and
+// skipped documents in the order of Add.
+func (l *Loader) Input() *Input {
+	return Gather(l.Results())
+}
+
+// Gather joins the results of files into one Input, in order.
+func Gather(results []*object.Result) *Input {
+	in := &Input{Files: len(results)}
 	for _, r := range results {
 		in.Objects = append(in.Objects, r.Objects...)
 		in.Errors = append(in.Errors, r.Errors...)
@@ -235,6 +293,15 @@ type walker struct {
 	files   []string
 	errs    []*object.InputError
 	claim   func(dir string) bool
+	onFound func(file string)
+}
+
+// found lists a file, and tells the Found hook.
+func (w *walker) found(p string) {
+	w.files = append(w.files, p)
+	if w.onFound != nil {
+		w.onFound(p)
+	}
 }
 
 func (w *walker) walk(p string, explicit bool) {
@@ -261,7 +328,7 @@ func (w *walker) walk(p string, explicit bool) {
 			w.errs = append(w.errs, &object.InputError{File: p, Msg: err.Error()})
 			return
 		}
-		w.files = append(w.files, p)
+		w.found(p)
 		return
 	}
 	if name := filepath.Base(p); !explicit && (strings.HasPrefix(name, ".") || name == "node_modules" || name == "vendor") {

@@ -109,14 +109,7 @@ func TestRPMEcosystem(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := mustParse(t, "/etc/os-release", []byte(tc.osRelease))
-			pk := Finalize([]Package{{Name: "glibc", Version: "2.34-83.el9", Type: "rpm", Arch: "x86_64", Source: "glibc", SourceVersion: "2.34-83.el9"}}, f.OS)
-			if pk[0].Ecosystem != tc.ecosystem {
-				t.Errorf("ecosystem = %q, want %q", pk[0].Ecosystem, tc.ecosystem)
-			}
-			if pk[0].PURL != tc.purl {
-				t.Errorf("purl = %s, want %s", pk[0].PURL, tc.purl)
-			}
+			checkGlibcNaming(t, tc.osRelease, "2.34-83.el9", tc.ecosystem, tc.purl)
 		})
 	}
 }

@@ -25,6 +25,20 @@ func names(pkgs []Package) []string {
 	return out
 }
 
+// checkGlibcNaming checks the ecosystem and purl Finalize gives an rpm
+// glibc package at version under the os-release file osRelease.
+func checkGlibcNaming(t *testing.T, osRelease, version, ecosystem, purl string) {
+	t.Helper()
+	f := mustParse(t, "/etc/os-release", []byte(osRelease))
+	pk := Finalize([]Package{{Name: "glibc", Version: version, Type: "rpm", Arch: "x86_64", Source: "glibc", SourceVersion: version}}, f.OS)
+	if pk[0].Ecosystem != ecosystem {
+		t.Errorf("ecosystem = %q, want %q", pk[0].Ecosystem, ecosystem)
+	}
+	if pk[0].PURL != purl {
+		t.Errorf("purl = %s, want %s", pk[0].PURL, purl)
+	}
+}
+
 func mustParse(t *testing.T, p string, content []byte) *Found {
 	t.Helper()
 	if Wants(p) != Content {

@@ -88,14 +88,7 @@ func TestSUSEEcosystem(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := mustParse(t, "/etc/os-release", []byte(tc.osRelease))
-			pk := Finalize([]Package{{Name: "glibc", Version: "2.31-9.3.2", Type: "rpm", Arch: "x86_64", Source: "glibc", SourceVersion: "2.31-9.3.2"}}, f.OS)
-			if pk[0].Ecosystem != tc.ecosystem {
-				t.Errorf("ecosystem = %q, want %q", pk[0].Ecosystem, tc.ecosystem)
-			}
-			if pk[0].PURL != tc.purl {
-				t.Errorf("purl = %s, want %s", pk[0].PURL, tc.purl)
-			}
+			checkGlibcNaming(t, tc.osRelease, "2.31-9.3.2", tc.ecosystem, tc.purl)
 		})
 	}
 }

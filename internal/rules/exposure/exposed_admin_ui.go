@@ -138,7 +138,7 @@ func findExposures(set *object.Set, svc *object.Object, ports []corev1.ServicePo
 	workloads := selectors.ServiceWorkloads(set, svc)
 	var out []exposure
 	for _, w := range workloads {
-		out = append(out, workloadExposures(w, ports)...)
+		out = append(out, workloadExposures(servingOf(set, w), ports)...)
 	}
 	if len(workloads) == 0 {
 		seen := map[*adminUI]bool{}
@@ -154,29 +154,54 @@ func findExposures(set *object.Set, svc *object.Object, ports []corev1.ServicePo
 	return out
 }
 
-// workloadExposures returns the interfaces that workload w serves on
+// serving is what a workload serves: its serving containers and the
+// interfaces their images give away (one per interface, first container
+// first).
+type serving struct {
+	workload   *object.Object
+	containers []object.Container
+	byImage    []exposure
+}
+
+func newServing(w *object.Object) *serving {
+	pod, _ := w.PodTemplate()
+	s := &serving{workload: w, containers: servingContainers(pod)}
+	for _, c := range s.containers {
+		if ui := uiByImage(c.Image); ui != nil && !slices.ContainsFunc(s.byImage, func(e exposure) bool { return e.ui == ui }) {
+			s.byImage = append(s.byImage, exposure{ui: ui, workload: w, image: c.Image})
+		}
+	}
+	return s
+}
+
+type servingMemo struct{}
+
+// servingOf returns what workload w of set serves. It is worked out once
+// per workload of the set: every Service that selects a workload asks, and
+// in a large scan many Services select the same workloads.
+func servingOf(set *object.Set, w *object.Object) *serving {
+	all := set.Memo(servingMemo{}, func() any {
+		m := map[*object.Object]*serving{}
+		for _, wl := range set.Workloads() {
+			m[wl] = newServing(wl)
+		}
+		return m
+	}).(map[*object.Object]*serving)
+	if s, ok := all[w]; ok {
+		return s
+	}
+	return newServing(w)
+}
+
+// workloadExposures returns the interfaces that a workload serves on
 // ports, at most one finding per interface, preferring the image as
 // evidence.
-func workloadExposures(w *object.Object, ports []corev1.ServicePort) []exposure {
-	pod, _ := w.PodTemplate()
-	containers := servingContainers(pod)
-	var out []exposure
-	seen := map[*adminUI]bool{}
-	add := func(e exposure) {
-		if !seen[e.ui] {
-			seen[e.ui] = true
-			out = append(out, e)
-		}
-	}
-	for _, c := range containers {
-		if ui := uiByImage(c.Image); ui != nil {
-			add(exposure{ui: ui, workload: w, image: c.Image})
-		}
-	}
+func workloadExposures(s *serving, ports []corev1.ServicePort) []exposure {
+	out := slices.Clone(s.byImage)
 	for _, p := range ports {
-		for _, n := range targetPorts(p, containers) {
-			if ui := uiByPort(n); ui != nil {
-				add(exposure{ui: ui, workload: w, port: n})
+		for _, n := range targetPorts(p, s.containers) {
+			if ui := uiByPort(n); ui != nil && !slices.ContainsFunc(out, func(e exposure) bool { return e.ui == ui }) {
+				out = append(out, exposure{ui: ui, workload: s.workload, port: n})
 			}
 		}
 	}

@@ -21,7 +21,8 @@ for format in text json sarif; do
     # Exit status 1 or 2 is expected: the corpus has findings and some
     # broken documents.
     /usr/bin/time -f "%e %M" -o "$work/time" "$work/palisade" scan -o "$format=$work/out" "$work/x40" >/dev/null 2>&1 || true
-    read -r secs kb < "$work/time"
+    # GNU time writes "Command exited with non-zero status N" first.
+    read -r secs kb < <(tail -n 1 "$work/time")
     echo "$format run $i: ${secs}s wall, $((kb / 1024)) MB peak RSS"
   done
 done

@@ -6,14 +6,17 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"runtime"
+	"sync"
 )
 
 // WriteJSONStreaming writes doc as indented JSON (two spaces, HTML not
 // escaped) in which the member key, an empty array in doc, is filled with
-// the n values that item returns, encoded one at a time. Memory stays flat
-// however many items there are, and the bytes equal encoding the whole
-// document with the array filled in. The key must occur once in doc's
-// encoding.
+// the n values that item returns. Items are encoded in batches, in
+// parallel, and written in order, so memory stays flat however many items
+// there are, and the bytes equal encoding the whole document with the
+// array filled in. item is called once per index, from several goroutines
+// at once. The key must occur once in doc's encoding.
 func WriteJSONStreaming(w io.Writer, doc any, key string, n int, item func(i int) any) error {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -35,27 +38,78 @@ func WriteJSONStreaming(w io.Writer, doc any, key string, n int, item func(i int
 		bw.Write(marker)
 	} else {
 		bw.Write(marker[:len(marker)-1]) // the key and "[", without the closing bracket
-		// Items are encoded compact and indented by appendIndent, which
-		// gives the bytes of enc.SetIndent(indent+"  ", "  ") without the
-		// scanner encoding/json runs over every byte to indent.
-		enc.SetIndent("", "")
-		var out []byte
-		for i := range n {
-			buf.Reset()
-			if err := enc.Encode(item(i)); err != nil {
-				return err
-			}
-			if i > 0 {
-				bw.WriteByte(',')
-			}
-			bw.WriteString("\n" + indent + "  ")
-			out = appendIndent(out[:0], bytes.TrimSuffix(buf.Bytes(), []byte("\n")), indent+"  ", "  ")
-			bw.Write(out)
+		if err := writeItems(bw, n, indent+"  ", item); err != nil {
+			return err
 		}
 		bw.WriteString("\n" + indent + "]")
 	}
 	bw.Write(skeleton[at+len(marker):])
 	return bw.Flush()
+}
+
+// itemBatch is how many items one goroutine encodes at a time.
+const itemBatch = 256
+
+// writeItems writes the n items, each on a new line after prefix and
+// separated by commas. Batches of items are encoded in parallel, a window
+// of them at a time, and written in order.
+func writeItems(w *bufio.Writer, n int, prefix string, item func(i int) any) error {
+	workers := runtime.GOMAXPROCS(0)
+	batches := (n + itemBatch - 1) / itemBatch
+	window := 2 * workers
+	out := make([][]byte, window)
+	errs := make([]error, window)
+	for first := 0; first < batches; first += window {
+		last := min(first+window, batches)
+		var wg sync.WaitGroup
+		next := make(chan int, last-first)
+		for b := first; b < last; b++ {
+			next <- b
+		}
+		close(next)
+		for range min(workers, last-first) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for b := range next {
+					k := b - first
+					out[k], errs[k] = encodeBatch(out[k][:0], b*itemBatch, min((b+1)*itemBatch, n), prefix, item)
+				}
+			}()
+		}
+		wg.Wait()
+		for k := range last - first {
+			if errs[k] != nil {
+				return errs[k]
+			}
+			w.Write(out[k])
+		}
+	}
+	return nil
+}
+
+// encodeBatch appends items lo to hi-1 to dst, each after a comma (but the
+// very first item) and a new line. Items are encoded compact and indented
+// by appendIndent, which gives the bytes of an encoder indenting with
+// prefix+"  " without the scanner encoding/json runs over every byte to
+// indent.
+func encodeBatch(dst []byte, lo, hi int, prefix string, item func(i int) any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	for i := lo; i < hi; i++ {
+		buf.Reset()
+		if err := enc.Encode(item(i)); err != nil {
+			return dst, err
+		}
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, '\n')
+		dst = append(dst, prefix...)
+		dst = appendIndent(dst, bytes.TrimSuffix(buf.Bytes(), []byte("\n")), prefix, "  ")
+	}
+	return dst, nil
 }
 
 // appendIndent appends to dst the compact JSON value src (as

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -56,4 +57,38 @@ func FuzzAppendIndent(f *testing.F) {
 			t.Errorf("appendIndent(%s)\ngot  %s\nwant %s", compact.Bytes(), got, want.Bytes())
 		}
 	})
+}
+
+// TestWriteJSONStreaming checks that the streamed document, whose items
+// are encoded in parallel batches, has the bytes of encoding it whole, for
+// counts around the batch and window sizes.
+func TestWriteJSONStreaming(t *testing.T) {
+	type doc struct {
+		Name  string `json:"name"`
+		Items []any  `json:"items"`
+		After []int  `json:"after"`
+	}
+	item := func(i int) any {
+		return map[string]any{"i": i, "s": strings.Repeat("x", i%7), "nested": []any{i % 3, map[string]any{"even": i%2 == 0}}}
+	}
+	for _, n := range []int{0, 1, itemBatch - 1, itemBatch, itemBatch + 1, 5*itemBatch + 3, 40 * itemBatch} {
+		whole := doc{Name: "<n>", Items: []any{}, After: []int{1, 2}}
+		for i := range n {
+			whole.Items = append(whole.Items, item(i))
+		}
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(whole); err != nil {
+			t.Fatal(err)
+		}
+		var got bytes.Buffer
+		if err := WriteJSONStreaming(&got, doc{Name: "<n>", Items: []any{}, After: []int{1, 2}}, "items", n, item); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got.Bytes(), want.Bytes()) {
+			t.Errorf("n=%d: streamed document differs from the whole encoding (%d bytes, want %d)", n, got.Len(), want.Len())
+		}
+	}
 }

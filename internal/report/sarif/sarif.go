@@ -37,7 +37,9 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/palisade-dev/palisade/internal/engine"
@@ -75,7 +77,32 @@ const (
 // encoding the whole log at once.
 func Write(w io.Writer, r *report.Report) error {
 	log, resultOf := build(r)
-	return report.WriteJSONStreaming(w, log, "results", len(r.Findings), func(i int) any { return resultOf(r.Findings[i]) })
+	fps := fingerprints(r.Findings)
+	return report.WriteJSONStreaming(w, log, "results", len(r.Findings), func(i int) any { return resultOf(r.Findings[i], fps[i]) })
+}
+
+// fingerprints returns the partial fingerprint of each finding: hashed in
+// parallel, then numbered in report order where findings share one.
+func fingerprints(fs []engine.Finding) []string {
+	out := make([]string, len(fs))
+	workers := runtime.GOMAXPROCS(0)
+	per := (len(fs) + workers - 1) / workers
+	var wg sync.WaitGroup
+	for lo := 0; lo < len(fs); lo += per {
+		wg.Add(1)
+		go func(lo, hi int) {
+			defer wg.Done()
+			for i := lo; i < hi; i++ {
+				out[i] = fingerprint(fs[i])
+			}
+		}(lo, min(lo+per, len(fs)))
+	}
+	wg.Wait()
+	seen := map[string]int{}
+	for i, fp := range out {
+		out[i] = occurrence(seen, fp)
+	}
+	return out
 }
 
 // The types below are the subset of the SARIF object model Palisade fills
@@ -290,9 +317,10 @@ func notificationRef(id string) descriptorRef {
 	return descriptorRef{ID: id}
 }
 
-// build returns the log without its results, and the function that turns
-// each finding, in report order, into its result.
-func build(r *report.Report) (*sarifLog, func(engine.Finding) result) {
+// build returns the log without its results, and the function that makes
+// the result of a finding with its partial fingerprint (see fingerprints);
+// that function may be called from several goroutines at once.
+func build(r *report.Report) (*sarifLog, func(engine.Finding, string) result) {
 	d := driver{
 		Name:           r.Tool.Name,
 		Version:        r.Tool.Version,
@@ -327,15 +355,14 @@ func build(r *report.Report) (*sarifLog, func(engine.Finding) result) {
 		ColumnKind: "unicodeCodePoints",
 		Results:    []result{},
 	}
-	seen := map[string]int{}
-	resultOf := func(f engine.Finding) result {
+	resultOf := func(f engine.Finding, fp string) result {
 		res := result{
 			RuleID:              f.RuleID,
 			RuleIndex:           ruleRef(f.RuleID).Index,
 			Level:               level(f.Severity),
 			Message:             message{Text: f.Message},
 			Locations:           []location{objectLocationIn(f.Object, f.File(), f.Pos)},
-			PartialFingerprints: map[string]string{FingerprintKey: occurrence(seen, fingerprint(f))},
+			PartialFingerprints: map[string]string{FingerprintKey: fp},
 			Suppressions:        []suppression{},
 			Properties: resultProperties{
 				Severity:  f.Severity.String(),

@@ -3,11 +3,13 @@ package admission
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	admissionv1 "k8s.io/api/admission/v1"
 	authenticationv1 "k8s.io/api/authentication/v1"
@@ -323,5 +325,20 @@ func TestInvalidObjectAndUnknownKind(t *testing.T) {
 				t.Errorf("response %q lacks %q", text, tc.text)
 			}
 		})
+	}
+}
+
+// TestReadBody reads bodies whose declared length is right, unknown, too
+// short or too long, and a reader that fails.
+func TestReadBody(t *testing.T) {
+	body := strings.Repeat("review ", 1000)
+	for _, declared := range []int64{int64(len(body)), 0, -1, 10, int64(len(body)) + 100, MaxRequestBytes + 1} {
+		got, err := readBody(strings.NewReader(body), declared)
+		if err != nil || string(got) != body {
+			t.Errorf("declared %d: got %d bytes, %v; want the %d bytes of the body", declared, len(got), err, len(body))
+		}
+	}
+	if _, err := readBody(iotest.ErrReader(errors.New("connection reset")), 100); err == nil {
+		t.Error("a failing reader gave no error")
 	}
 }

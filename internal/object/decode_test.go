@@ -3,8 +3,10 @@ package object
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +14,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 )
 
 // decodeOK decodes src and fails the test on any input error.
@@ -702,5 +705,82 @@ func TestDecodeDoesNotModifyInput(t *testing.T) {
 	decodeOK(t, "multi.yaml", src)
 	if !bytes.Equal(src, orig) {
 		t.Error("Decode modified its input")
+	}
+}
+
+// TestDecodeKeepsNoScratch decodes objects and then many others: the
+// buffers the decoder recycles between objects (scratchPool) must not be
+// shared with any decoded object, whose fields, raw extensions, secret data
+// and positions would otherwise change under it.
+func TestDecodeKeepsNoScratch(t *testing.T) {
+	first := decodeOK(t, "first.yaml", []byte(`apiVersion: apps/v1
+kind: ControllerRevision
+metadata: {name: rev, namespace: prod}
+revision: 3
+data: {spec: {template: {spec: {containers: [{name: app, image: "registry.example/app:1"}]}}}}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: creds}
+data: {token: c2VjcmV0LXRva2Vu}
+---
+apiVersion: example.com/v1
+kind: Widget
+metadata: {name: w}
+spec: {size: large, tags: [a, b]}
+`))
+	if len(first.Objects) != 3 {
+		t.Fatalf("decoded %d objects, want 3", len(first.Objects))
+	}
+	type snapshot struct {
+		typed   any
+		generic string
+		pos     []posEntry
+	}
+	snap := make([]snapshot, len(first.Objects))
+	for i, o := range first.Objects {
+		snap[i].pos = slices.Clone(o.pos.entries)
+		if o.Typed != nil {
+			snap[i].typed = o.Typed.DeepCopyObject()
+			continue
+		}
+		b, err := json.Marshal(o.Generic)
+		if err != nil {
+			t.Fatal(err)
+		}
+		snap[i].generic = string(b)
+	}
+	for i := range 200 {
+		src := fmt.Sprintf(`apiVersion: apps/v1
+kind: ControllerRevision
+metadata: {name: other-%[1]d, namespace: other}
+revision: %[1]d
+data: {zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz: %[1]d, padding: "%[2]s"}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: other-%[1]d}
+data: {token: QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFB}
+---
+apiVersion: example.com/v1
+kind: Widget
+metadata: {name: other-%[1]d}
+spec: {size: small, tags: [x, y, z], padding: "%[2]s"}
+`, i, strings.Repeat("p", i))
+		decodeOK(t, "other.yaml", []byte(src))
+	}
+	for i, o := range first.Objects {
+		if !slices.Equal(o.pos.entries, snap[i].pos) {
+			t.Errorf("%s: positions changed after later decoding", o.Ref())
+		}
+		if o.Typed != nil {
+			if !equality.Semantic.DeepEqual(o.Typed, snap[i].typed) {
+				t.Errorf("%s changed after later decoding:\n%+v\nwas\n%+v", o.Ref(), o.Typed, snap[i].typed)
+			}
+			continue
+		}
+		if b, _ := json.Marshal(o.Generic); string(b) != snap[i].generic {
+			t.Errorf("%s changed after later decoding: %s, was %s", o.Ref(), b, snap[i].generic)
+		}
 	}
 }

@@ -2,9 +2,11 @@ package cli_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"encoding/xml"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -726,5 +728,32 @@ func TestHardenedExamples(t *testing.T) {
 	wantCode(t, r, 0)
 	if !strings.HasPrefix(r.stdout, "0 findings, ") {
 		t.Errorf("text output:\n%s", r.stdout)
+	}
+}
+
+// TestScanProfiles writes the hidden CPU and heap profiles: gzipped pprof
+// protocol buffers (magic bytes, then a body that decompresses), and the
+// scan's output is unchanged by them.
+func TestScanProfiles(t *testing.T) {
+	dir := t.TempDir()
+	cpu, heap := filepath.Join(dir, "cpu.prof"), filepath.Join(dir, "heap.prof")
+	plain := scan(t, "../../examples/insecure")
+	r := scan(t, "--cpuprofile", cpu, "--memprofile", heap, "../../examples/insecure")
+	if r.code != plain.code || r.stdout != plain.stdout {
+		t.Fatalf("profiling changed the scan: exit %d, want %d", r.code, plain.code)
+	}
+	for _, f := range []string{cpu, heap} {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(data))
+		if err != nil {
+			t.Fatalf("%s is not gzipped: %v", filepath.Base(f), err)
+		}
+		body, err := io.ReadAll(zr)
+		if err != nil || len(body) == 0 {
+			t.Errorf("%s: %d bytes of profile, %v", filepath.Base(f), len(body), err)
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"slices"
 	"strings"
@@ -43,6 +44,7 @@ type scanFlags struct {
 	disable        []string
 	color          string
 	cpuProfile     string
+	memProfile     string
 	sources        sourceFlags
 	cluster        clusterFlags
 	graph          graphFlags
@@ -117,6 +119,8 @@ Exit codes:
 	fl.StringVar(&f.color, "color", "auto", "colour text output: auto, always, never")
 	fl.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile to `FILE` (for performance reports)")
 	_ = fl.MarkHidden("cpuprofile")
+	fl.StringVar(&f.memProfile, "memprofile", "", "write a heap profile to `FILE` once the rules have run, when the heap is largest (for performance reports)")
+	_ = fl.MarkHidden("memprofile")
 	addSourceFlags(fl, &f.sources)
 	addClusterFlags(fl, &f.cluster)
 	addGraphFlags(fl, &f.graph)
@@ -261,6 +265,11 @@ func runScan(e *env, f scanFlags, paths []string) error {
 		External: imgs.findings,
 	})
 	res.Notices = append(liveNotices, res.Notices...)
+	if f.memProfile != "" {
+		if err := writeHeapProfile(f.memProfile); err != nil {
+			return err
+		}
+	}
 	if err := writeGraph(e, f.graph, set); err != nil {
 		return err
 	}
@@ -426,6 +435,22 @@ func startCPUProfile(file string) (stop func(), err error) {
 		pprof.StopCPUProfile()
 		_ = out.Close()
 	}, nil
+}
+
+// writeHeapProfile writes what is live on the heap now (after a
+// collection, so that garbage does not count) and what was allocated so far.
+func writeHeapProfile(file string) (err error) {
+	out, err := os.Create(filepath.Clean(file))
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := out.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	runtime.GC()
+	return pprof.Lookup("heap").WriteTo(out, 0)
 }
 
 func firstNonEmpty(vals ...string) string {

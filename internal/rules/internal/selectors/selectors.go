@@ -9,6 +9,8 @@
 package selectors
 
 import (
+	"slices"
+
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -69,6 +71,10 @@ func WorkloadsMatching(set *object.Set, ns string, selector map[string]string) [
 		if first || len(c) < len(candidates) {
 			candidates, first = c, false
 		}
+	}
+	if len(selector) == 1 {
+		// The index holds exactly the workloads with that one label.
+		return slices.Clone(candidates)
 	}
 	var out []*object.Object
 	for _, w := range candidates {

@@ -129,6 +129,40 @@ spec: {selector: {app: not-the-pod-label}}`, nil},
 	}
 }
 
+// TestWorkloadsMatchingAgreesWithSelector compares the indexed lookup with
+// matching every workload against labels.Selector, for every selector made
+// of one or two of the fixture's pod labels, in every namespace.
+func TestWorkloadsMatchingAgreesWithSelector(t *testing.T) {
+	set := scan(t, workloads)
+	type pair struct{ k, v string }
+	var pairs []pair
+	for _, w := range set.Workloads() {
+		pod, _ := w.PodTemplate()
+		for k, v := range pod.Meta.Labels {
+			pairs = append(pairs, pair{k, v})
+		}
+	}
+	pairs = append(pairs, pair{"app", "missing"})
+	var selectors []map[string]string
+	for i, a := range pairs {
+		selectors = append(selectors, map[string]string{a.k: a.v})
+		for _, b := range pairs[i+1:] {
+			if b.k != a.k {
+				selectors = append(selectors, map[string]string{a.k: a.v, b.k: b.v})
+			}
+		}
+	}
+	for _, ns := range []string{"default", "other", "none"} {
+		for _, sel := range selectors {
+			got := refs(WorkloadsMatching(set, ns, sel))
+			want := refs(Workloads(set, ns, labels.SelectorFromSet(sel)))
+			if !slices.Equal(got, want) {
+				t.Errorf("WorkloadsMatching(%s, %v) = %v, want %v", ns, sel, got, want)
+			}
+		}
+	}
+}
+
 func TestServiceWorkloadsNotAService(t *testing.T) {
 	set := scan(t, workloads)
 	if got := ServiceWorkloads(set, find(t, set, "Deployment", "web")); got != nil {

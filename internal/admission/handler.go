@@ -1,6 +1,7 @@
 package admission
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -412,22 +413,12 @@ func ruleIDs(fs []engine.Finding) []string {
 // length, rather than growing one by doubling as io.ReadAll does, which
 // for a typical review allocated three times its size on every request.
 func readBody(r io.Reader, declared int64) ([]byte, error) {
-	if declared <= 0 || declared > MaxRequestBytes {
-		return io.ReadAll(r)
+	var buf bytes.Buffer
+	if declared > 0 && declared <= MaxRequestBytes {
+		// ReadFrom grows the buffer whenever less than MinRead bytes are
+		// free, so leave that much beyond the body for the final read.
+		buf.Grow(int(declared) + bytes.MinRead)
 	}
-	// One byte more than declared, so that a body longer than it said
-	// is noticed, and read on the slow path.
-	buf := make([]byte, 0, declared+1)
-	for len(buf) < cap(buf) {
-		n, err := r.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if err == io.EOF {
-			return buf, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
-	rest, err := io.ReadAll(r)
-	return append(buf, rest...), err
+	_, err := buf.ReadFrom(r)
+	return buf.Bytes(), err
 }

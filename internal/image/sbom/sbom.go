@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"path"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -239,7 +240,7 @@ func osEcosystem(typ string, os *OS) string {
 	case "debian":
 		return "Debian:" + majorOf(os.VersionID)
 	case "ubuntu":
-		return "Ubuntu:" + os.VersionID
+		return ubuntuEcosystem(os)
 	case "alpine":
 		parts := strings.Split(os.VersionID, ".")
 		if len(parts) >= 2 {
@@ -262,6 +263,23 @@ func osEcosystem(typ string, os *OS) string {
 		return otherRPMEcosystem(os)
 	}
 	return map[string]string{"deb": "Debian", "apk": "Alpine"}[typ]
+}
+
+// ubuntuEcosystem names an Ubuntu release as OSV files Ubuntu's
+// advisories: "Ubuntu:22.04:LTS" for a long-term support release,
+// "Ubuntu:23.10" for an interim one. PRETTY_NAME says "LTS" on LTS
+// releases; without it, the April releases of even years are the LTS ones.
+func ubuntuEcosystem(os *OS) string {
+	if os.VersionID == "" {
+		return "Ubuntu"
+	}
+	e := "Ubuntu:" + os.VersionID
+	year, month, _ := strings.Cut(os.VersionID, ".")
+	y, err := strconv.Atoi(year)
+	if strings.Contains(os.Name, " LTS") || (os.Name == "" && err == nil && y%2 == 0 && month == "04") {
+		e += ":LTS"
+	}
+	return e
 }
 
 // purl builds the package URL (github.com/package-url/purl-spec).

@@ -289,23 +289,30 @@ func (db *DB) Match(pkgs []sbom.Package) ([]Match, error) {
 		if a.Withdrawn != "" {
 			return nil
 		}
-		for _, af := range a.Affected {
-			k := key{ecoBase(af.Package.Ecosystem), normName(af.Package.Ecosystem, af.Package.Name)}
-			for _, c := range want[k] {
-				p := pkgs[c.pkg]
-				if !ecosystemApplies(af.Package.Ecosystem, p.Ecosystem) {
-					continue
+		// Two passes: entries filed for exactly the package's ecosystem
+		// first, then those of related streams (another module of the same
+		// SLE release, Ubuntu Pro, a Red Hat EUS stream), so that when an
+		// advisory lists both, the finding gives the fix of the package's
+		// own stream.
+		for pass := range 2 {
+			for _, af := range a.Affected {
+				k := key{ecoBase(af.Package.Ecosystem), normName(af.Package.Ecosystem, af.Package.Name)}
+				for _, c := range want[k] {
+					p := pkgs[c.pkg]
+					if (pass == 0) != (af.Package.Ecosystem == p.Ecosystem) || !ecosystemApplies(af.Package.Ecosystem, p.Ecosystem) {
+						continue
+					}
+					affected, fixed := affects(af, p.Ecosystem, c.version)
+					if !affected {
+						continue
+					}
+					dedup := a.ID + "|" + p.PURL + "|" + p.Path
+					if seen[dedup] {
+						continue
+					}
+					seen[dedup] = true
+					out = append(out, Match{Package: p, Finding: finding(a, af, p, af.Package.Name, c.version, fixed)})
 				}
-				affected, fixed := affects(af, p.Ecosystem, c.version)
-				if !affected {
-					continue
-				}
-				dedup := a.ID + "|" + p.PURL + "|" + p.Path
-				if seen[dedup] {
-					continue
-				}
-				seen[dedup] = true
-				out = append(out, Match{Package: p, Finding: finding(a, af, p, af.Package.Name, c.version, fixed)})
 			}
 		}
 		return nil
@@ -331,6 +338,14 @@ func ecosystemApplies(adv, pkg string) bool {
 		return sameSLERelease(adv, pkg)
 	case "Red Hat":
 		return redHatStreamApplies(adv, pkg)
+	case "Ubuntu":
+		// Ubuntu Pro (ESM) fixes the same packages of the same release
+		// for subscribers, and is the only stream that still gets fixes
+		// once a release's standard support ends: an image without those
+		// fixes is exposed whether or not its owner subscribed, as with
+		// SUSE's LTSS. FIPS and other Pro variants are builds of their
+		// own and do not apply.
+		return strings.TrimPrefix(adv, "Ubuntu:Pro:") == strings.TrimPrefix(pkg, "Ubuntu:")
 	}
 	return false
 }

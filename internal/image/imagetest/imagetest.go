@@ -8,7 +8,10 @@ import (
 	"bytes"
 	"compress/gzip"
 	"io"
+	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -191,4 +194,22 @@ func WriteLayout(t testing.TB, imgs map[string]v1.Image) string {
 		}
 	}
 	return dir
+}
+
+// RPMDB reads an rpm database from the test data of
+// github.com/knqyf263/go-rpmdb in the module cache (name is relative to its
+// pkg/testdata, e.g. "sle15-bci/Packages.db"): real databases of real
+// images, in every format. It skips the test when the module or the file is
+// not there.
+func RPMDB(t *testing.T, name string) []byte {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/knqyf263/go-rpmdb").Output()
+	if err != nil {
+		t.Skipf("go-rpmdb module not found: %v", err)
+	}
+	content, err := os.ReadFile(filepath.Join(strings.TrimSpace(string(out)), "pkg/testdata", name))
+	if err != nil {
+		t.Skipf("no test database: %v", err)
+	}
+	return content
 }

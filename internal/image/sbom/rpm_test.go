@@ -5,13 +5,14 @@ import (
 	"database/sql"
 	"encoding/binary"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/knqyf263/go-rpmdb/pkg/bdb"
+
+	"github.com/palisade-dev/palisade/internal/image/imagetest"
 )
 
 // rpmHeader encodes a header blob with string tags (and an int32 epoch).
@@ -133,21 +134,6 @@ func bdbFile(blobs ...[]byte) []byte {
 	return bytes.Join(pages, nil)
 }
 
-// rpmdbTestdata reads a database from go-rpmdb's own test data in the
-// module cache, or skips.
-func rpmdbTestdata(t *testing.T, name string) []byte {
-	t.Helper()
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/knqyf263/go-rpmdb").Output()
-	if err != nil {
-		t.Skipf("go-rpmdb module not found: %v", err)
-	}
-	content, err := os.ReadFile(filepath.Join(strings.TrimSpace(string(out)), "pkg/testdata", name))
-	if err != nil {
-		t.Skipf("no test database: %v", err)
-	}
-	return content
-}
-
 func TestRPMSQLite(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "rpmdb.sqlite")
 	db, err := sql.Open("sqlite", file)
@@ -173,7 +159,7 @@ func TestRPMSQLite(t *testing.T) {
 // TestRPMBerkeleyDB reads a CentOS 7 database from go-rpmdb's own test
 // data in the module cache.
 func TestRPMBerkeleyDB(t *testing.T) {
-	content := rpmdbTestdata(t, "centos7-plain/Packages")
+	content := imagetest.RPMDB(t, "centos7-plain/Packages")
 	f := mustParse(t, "/var/lib/rpm/Packages", content)
 	if len(f.Packages) < 100 || !slices.ContainsFunc(f.Packages, func(p Package) bool { return p.Name == "bash" && strings.HasPrefix(p.Version, "4.2.46") }) {
 		t.Errorf("%d packages: %v", len(f.Packages), names(f.Packages)[:min(5, len(f.Packages))])
@@ -280,7 +266,7 @@ func TestRPMCorruptBerkeleyDB(t *testing.T) {
 // database from go-rpmdb's own test data in the module cache. The
 // expected packages are those `rpm -qa` listed for go-rpmdb's test.
 func TestRPMNDB(t *testing.T) {
-	content := rpmdbTestdata(t, "sle15-bci/Packages.db")
+	content := imagetest.RPMDB(t, "sle15-bci/Packages.db")
 	f := mustParse(t, "/usr/lib/sysimage/rpm/Packages.db", content)
 	if len(f.Packages) != 35 {
 		t.Errorf("%d packages, want 35: %v", len(f.Packages), names(f.Packages))

@@ -161,14 +161,7 @@ func TestBenignImageIsQuiet(t *testing.T) {
 // (/usr/lib/sysimage/rpm/Packages.db): the SUSE Linux Enterprise 15 SP3
 // database in go-rpmdb's own test data, from the module cache.
 func TestSUSEImage(t *testing.T) {
-	dir, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/knqyf263/go-rpmdb").Output()
-	if err != nil {
-		t.Skipf("go-rpmdb module not found: %v", err)
-	}
-	db, err := os.ReadFile(filepath.Join(strings.TrimSpace(string(dir)), "pkg/testdata/sle15-bci/Packages.db"))
-	if err != nil {
-		t.Skipf("no test database: %v", err)
-	}
+	db := imagetest.RPMDB(t, "sle15-bci/Packages.db")
 	img := imagetest.Image(t, v1.Config{User: "1000", Cmd: []string{"/bin/bash"}},
 		imagetest.Step{CreatedBy: "ADD sle15-bci-minimal.tar.xz /", Layer: imagetest.Layer(t,
 			imagetest.File("etc/os-release", "NAME=\"SLES\"\nVERSION=\"15-SP3\"\nVERSION_ID=\"15.3\"\nPRETTY_NAME=\"SUSE Linux Enterprise Server 15 SP3\"\nID=\"sles\"\nID_LIKE=\"suse\"\n"),

@@ -1,13 +1,12 @@
 package vuln
 
 import (
-	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/palisade-dev/palisade/internal/image/imagetest"
 	"github.com/palisade-dev/palisade/internal/image/sbom"
 )
 
@@ -113,14 +112,7 @@ func TestMatchRedHat(t *testing.T) {
 // TestMatchRedHatUBI8DB reads the UBI 8.6 rpm database from go-rpmdb's
 // test data in the module cache and matches all its packages.
 func TestMatchRedHatUBI8DB(t *testing.T) {
-	dir, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/knqyf263/go-rpmdb").Output()
-	if err != nil {
-		t.Skipf("go-rpmdb module not found: %v", err)
-	}
-	db, err := os.ReadFile(filepath.Join(strings.TrimSpace(string(dir)), "pkg/testdata/ubi8-s390x/Packages"))
-	if err != nil {
-		t.Skipf("no test database: %v", err)
-	}
+	db := imagetest.RPMDB(t, "ubi8-s390x/Packages")
 	f, err := sbom.Parse("/var/lib/rpm/Packages", 0, db)
 	if err != nil || f == nil {
 		t.Fatalf("Parse: %+v, %v", f, err)

@@ -1,13 +1,11 @@
 package vuln
 
 import (
-	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 
+	"github.com/palisade-dev/palisade/internal/image/imagetest"
 	"github.com/palisade-dev/palisade/internal/image/sbom"
 )
 
@@ -99,14 +97,7 @@ func TestMatchOpenSUSE(t *testing.T) {
 // TestMatchSUSENDB reads the SLE 15 SP3 bci-minimal rpm database from
 // go-rpmdb's test data in the module cache and matches all its packages.
 func TestMatchSUSENDB(t *testing.T) {
-	dir, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/knqyf263/go-rpmdb").Output()
-	if err != nil {
-		t.Skipf("go-rpmdb module not found: %v", err)
-	}
-	db, err := os.ReadFile(filepath.Join(strings.TrimSpace(string(dir)), "pkg/testdata/sle15-bci/Packages.db"))
-	if err != nil {
-		t.Skipf("no test database: %v", err)
-	}
+	db := imagetest.RPMDB(t, "sle15-bci/Packages.db")
 	f, err := sbom.Parse("/usr/lib/sysimage/rpm/Packages.db", 0, db)
 	if err != nil || f == nil {
 		t.Fatalf("Parse: %+v, %v", f, err)

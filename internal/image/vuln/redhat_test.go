@@ -142,10 +142,7 @@ func TestEcosystemAppliesRedHat(t *testing.T) {
 		rhel92 = "Red Hat:enterprise_linux:9.2"
 		rhel89 = "Red Hat:enterprise_linux:8.9"
 	)
-	for _, tc := range []struct {
-		adv, pkg string
-		want     bool
-	}{
+	checkEcosystemApplies(t, []ecoCase{
 		// The mainline of the same major release, any repository.
 		{"Red Hat:enterprise_linux:9::appstream", rhel93, true},
 		{"Red Hat:enterprise_linux:9::baseos", rhel93, true},
@@ -201,11 +198,7 @@ func TestEcosystemAppliesRedHat(t *testing.T) {
 		{"AlmaLinux:8", "AlmaLinux:9", false},
 		{"AlmaLinux:9", rhel93, false},
 		{"Rocky Linux:9", "Rocky Linux:9", true},
-	} {
-		if got := ecosystemApplies(tc.adv, tc.pkg); got != tc.want {
-			t.Errorf("ecosystemApplies(%q, %q) = %v, want %v", tc.adv, tc.pkg, got, tc.want)
-		}
-	}
+	})
 }
 
 // TestCompareRPMDistributions orders the versions of the rpm

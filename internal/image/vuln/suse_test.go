@@ -111,10 +111,7 @@ func TestMatchSUSENDB(t *testing.T) {
 
 func TestEcosystemApplies(t *testing.T) {
 	const sles = "SUSE:Linux Enterprise Server 15 SP3"
-	for _, tc := range []struct {
-		adv, pkg string
-		want     bool
-	}{
+	checkEcosystemApplies(t, []ecoCase{
 		{sles, sles, true},
 		{"SUSE", sles, true},
 		{"SUSE:Linux Enterprise Module for Basesystem 15 SP3", sles, true},
@@ -146,9 +143,5 @@ func TestEcosystemApplies(t *testing.T) {
 		{"Red Hat", "Red Hat", true},
 		{"Debian:12", "Debian:12", true},
 		{"Debian:11", "Debian:12", false},
-	} {
-		if got := ecosystemApplies(tc.adv, tc.pkg); got != tc.want {
-			t.Errorf("ecosystemApplies(%q, %q) = %v, want %v", tc.adv, tc.pkg, got, tc.want)
-		}
-	}
+	})
 }

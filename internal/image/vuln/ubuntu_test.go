@@ -61,10 +61,7 @@ func TestMatchUbuntu(t *testing.T) {
 }
 
 func TestEcosystemAppliesUbuntu(t *testing.T) {
-	for _, tc := range []struct {
-		adv, pkg string
-		want     bool
-	}{
+	checkEcosystemApplies(t, []ecoCase{
 		{"Ubuntu:22.04:LTS", "Ubuntu:22.04:LTS", true},
 		{"Ubuntu:Pro:22.04:LTS", "Ubuntu:22.04:LTS", true},
 		{"Ubuntu:Pro:16.04:LTS", "Ubuntu:16.04:LTS", true},
@@ -76,9 +73,5 @@ func TestEcosystemAppliesUbuntu(t *testing.T) {
 		{"Ubuntu:22.04:LTS", "Ubuntu:22.04", false},
 		{"Ubuntu:23.10", "Ubuntu:23.10", true},
 		{"Debian:12", "Ubuntu:22.04:LTS", false},
-	} {
-		if got := ecosystemApplies(tc.adv, tc.pkg); got != tc.want {
-			t.Errorf("ecosystemApplies(%q, %q) = %v, want %v", tc.adv, tc.pkg, got, tc.want)
-		}
-	}
+	})
 }

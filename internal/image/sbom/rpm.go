@@ -174,12 +174,8 @@ func readRPMBDB(b []byte) (out []Package, err error) {
 			if err != nil {
 				return nil, err
 			}
-			p, ok, err := rpmBlobPackage(blob)
-			if err != nil {
+			if out, err = appendRPMBlob(out, blob); err != nil {
 				return nil, err
-			}
-			if ok {
-				out = append(out, p)
 			}
 		}
 	}
@@ -266,28 +262,25 @@ func readRPMNDB(file string) (out []Package, err error) {
 		if e.Err != nil {
 			return nil, e.Err
 		}
-		p, ok, err := rpmBlobPackage(e.Value)
-		if err != nil {
+		if out, err = appendRPMBlob(out, e.Value); err != nil {
 			return nil, err
-		}
-		if ok {
-			out = append(out, p)
 		}
 	}
 	return out, nil
 }
 
-// rpmBlobPackage reads a package from a header blob; ok is false for
-// what is not an installed package (gpg-pubkey entries, nameless headers).
-func rpmBlobPackage(blob []byte) (p Package, ok bool, err error) {
+// appendRPMBlob appends the package a header blob describes to out, which
+// all three database formats store; what is not an installed package
+// (gpg-pubkey entries, nameless headers) is skipped.
+func appendRPMBlob(out []Package, blob []byte) ([]Package, error) {
 	h, err := ParseRPMHeader(blob)
 	if err != nil {
-		return Package{}, false, err
+		return out, err
 	}
 	if h.Name == "" || h.Name == "gpg-pubkey" {
-		return Package{}, false, nil
+		return out, nil
 	}
-	return rpmPackage(h.Name, h.Version, h.Release, h.Arch, h.SourceRPM, h.License, h.Epoch), true, nil
+	return append(out, rpmPackage(h.Name, h.Version, h.Release, h.Arch, h.SourceRPM, h.License, h.Epoch)), nil
 }
 
 func readRPMSQLite(file string) ([]Package, error) {
@@ -307,12 +300,8 @@ func readRPMSQLite(file string) ([]Package, error) {
 		if err := rows.Scan(&blob); err != nil {
 			return nil, err
 		}
-		p, ok, err := rpmBlobPackage(blob)
-		if err != nil {
+		if out, err = appendRPMBlob(out, blob); err != nil {
 			return nil, err
-		}
-		if ok {
-			out = append(out, p)
 		}
 	}
 	return out, rows.Err()

@@ -261,7 +261,7 @@ func TestParity(t *testing.T) {
 			files := fixtureFiles(t, p.RuleID)
 			var flagged, passed int
 			for _, file := range files {
-				for _, o := range decodeFixture(t, file) {
+				for _, o := range ruletest.Workloads(t, file) {
 					want, err := flags(r, o)
 					if err != nil {
 						t.Fatalf("%s: %s: %v", file, o.Ref(), err)
@@ -372,26 +372,6 @@ var optionsRE = regexp.MustCompile(`(?m)#\s*palisade-test:`)
 func fileExists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
-}
-
-// decodeFixture returns the workloads of a fixture file.
-func decodeFixture(t *testing.T, file string) []*object.Object {
-	t.Helper()
-	data, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res := object.Decode(file, data)
-	if len(res.Errors) > 0 {
-		t.Fatalf("%s: %v", file, res.Errors)
-	}
-	var out []*object.Object
-	for _, o := range res.Objects {
-		if _, ok := o.PodTemplate(); ok {
-			out = append(out, o)
-		}
-	}
-	return out
 }
 
 // flags reports whether rule r reports anything on o alone, with the

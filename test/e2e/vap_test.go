@@ -182,18 +182,7 @@ func loadCases(t *testing.T, r *rule.Rule, ns string) []vapCase {
 	t.Helper()
 	var out []vapCase
 	for _, file := range vapFixtures(t, r.ID) {
-		data, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res := object.Decode(file, data)
-		if len(res.Errors) > 0 {
-			t.Fatalf("%s: %v", file, res.Errors)
-		}
-		for _, o := range res.Objects {
-			if _, ok := o.PodTemplate(); !ok {
-				continue
-			}
+		for _, o := range ruletest.Workloads(t, file) {
 			raw, err := json.Marshal(o.Typed)
 			if err != nil {
 				t.Fatal(err)

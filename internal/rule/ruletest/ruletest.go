@@ -181,6 +181,27 @@ func RunRule(r *rule.Rule, objs []*object.Object, opts rule.Options, params map[
 	return findings, nil
 }
 
+// Workloads decodes a fixture file and returns its objects that have a pod
+// template, failing the test on an unreadable file or a decoding error.
+func Workloads(t testing.TB, file string) []*object.Object {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := object.Decode(file, data)
+	if len(res.Errors) > 0 {
+		t.Fatalf("%s: %v", file, res.Errors)
+	}
+	var out []*object.Object
+	for _, o := range res.Objects {
+		if _, ok := o.PodTemplate(); ok {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
 // Fix returns the remedy of f: the result of its Fix builder, or nil when
 // it has none.
 func Fix(f rule.Finding) *rule.Fix {

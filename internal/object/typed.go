@@ -80,7 +80,17 @@ func FromJSON(src Source, gvk schema.GroupVersionKind, namespace string, data []
 	if m == nil {
 		return nil, fmt.Errorf("%s: the object is not a JSON object", gvk.Kind)
 	}
-	o.Generic = m
+	return FromGeneric(src, gvk, namespace, m), nil
+}
+
+// FromGeneric makes an object of a kind Palisade does not compile in from
+// its decoded form m, as FromJSON does after decoding, for callers that
+// hold the map already (a custom resource from the dynamic client). Numbers
+// in m are int64 or float64, as sigs.k8s.io/json and the dynamic client
+// give them. The object keeps m, and an empty namespace is taken from
+// namespace.
+func FromGeneric(src Source, gvk schema.GroupVersionKind, namespace string, m map[string]any) *Object {
+	o := &Object{Source: src, APIVersion: gvk.GroupVersion().String(), Kind: gvk.Kind, Generic: m}
 	md, _ := m["metadata"].(map[string]any)
 	if md == nil {
 		md = map[string]any{}
@@ -91,5 +101,5 @@ func FromJSON(src Source, gvk schema.GroupVersionKind, namespace string, data []
 	if o.RawNamespace == "" && namespace != "" {
 		md["namespace"], o.RawNamespace = namespace, namespace
 	}
-	return o, nil
+	return o
 }

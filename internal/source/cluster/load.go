@@ -393,11 +393,7 @@ func (l *loader) convert(r Resource, it runtime.Object) (*object.Object, error) 
 	if u, ok := it.(*unstructured.Unstructured); ok {
 		// A custom resource: the same generic object a manifest of it
 		// decodes to.
-		data, err := u.MarshalJSON()
-		if err != nil {
-			return nil, fmt.Errorf("listing %s: %w", r, err)
-		}
-		return object.FromJSON(src, u.GroupVersionKind(), m.GetNamespace(), data)
+		return object.FromGeneric(src, u.GroupVersionKind(), m.GetNamespace(), u.Object), nil
 	}
 	return object.FromTyped(it, src)
 }

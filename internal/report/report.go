@@ -67,6 +67,7 @@ func (r *Report) Summarize() Summary {
 }
 
 // Rule returns the rule with the given ID among those that ran, or nil.
+// Writers that look up every finding's rule use RulesByID instead.
 func (r *Report) Rule(id string) *rule.Rule {
 	for _, x := range r.Rules {
 		if x.ID == id {
@@ -74,6 +75,19 @@ func (r *Report) Rule(id string) *rule.Rule {
 		}
 	}
 	return nil
+}
+
+// RulesByID maps the ID of every rule that ran to the rule, the first of
+// that ID as Rule finds it: a scan has tens of thousands of findings and a
+// hundred rules, too many for Rule's search per finding.
+func (r *Report) RulesByID() map[string]*rule.Rule {
+	m := make(map[string]*rule.Rule, len(r.Rules))
+	for _, x := range r.Rules {
+		if _, dup := m[x.ID]; !dup {
+			m[x.ID] = x
+		}
+	}
+	return m
 }
 
 // Exit codes, documented in the README and `palisade scan --help`.

@@ -155,8 +155,9 @@ func Build(r *report.Report) *Document {
 		Notices:       []Location{},
 		Skipped:       []Skipped{},
 	}
+	rules := r.RulesByID()
 	for _, f := range r.Findings {
-		d.Findings = append(d.Findings, finding(r, f))
+		d.Findings = append(d.Findings, finding(rules, f))
 	}
 	for _, e := range r.InputErrors {
 		d.InputErrors = append(d.InputErrors, Location{File: e.File, Line: e.Line, Message: e.Msg})
@@ -186,7 +187,8 @@ func Write(w io.Writer, r *report.Report) error {
 	skel.Findings = nil
 	doc := Build(&skel)
 	doc.Summary = summaryOf(r) // counts over every finding
-	return report.WriteJSONStreaming(w, doc, "findings", len(r.Findings), func(i int) any { return finding(r, r.Findings[i]) })
+	rules := r.RulesByID()
+	return report.WriteJSONStreaming(w, doc, "findings", len(r.Findings), func(i int) any { return finding(rules, r.Findings[i]) })
 }
 
 // summaryOf counts r's findings.
@@ -203,8 +205,8 @@ func summaryOf(r *report.Report) Summary {
 }
 
 // finding converts one finding, with its rule's metadata inlined.
-func finding(r *report.Report, f engine.Finding) Finding {
-	meta := r.Rule(f.RuleID)
+func finding(rules map[string]*rule.Rule, f engine.Finding) Finding {
+	meta := rules[f.RuleID]
 	jf := Finding{
 		RuleID: f.RuleID, Severity: f.Severity.String(), Message: f.Message,
 		Object: ref(f),

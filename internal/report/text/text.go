@@ -39,7 +39,7 @@ var sevColor = map[rule.Severity]string{
 // skipped documents, the notices, the rule errors and the summary line,
 // each section separated from the previous one by a blank line.
 func Write(w io.Writer, r *report.Report, opts Options) error {
-	p := &printer{w: w, color: opts.Color, fixLines: fixLines(r.Rules)}
+	p := &printer{w: w, color: opts.Color, rules: r.RulesByID()}
 	var last *object.Object
 	for i := range r.Findings {
 		f := &r.Findings[i]
@@ -98,8 +98,8 @@ type printer struct {
 	// wrote says whether anything has been printed yet.
 	wrote bool
 	err   error
-	// fixLines holds each rule's "fix:" line, by rule ID.
-	fixLines map[string]string
+	// rules are the rules that ran, by ID.
+	rules map[string]*rule.Rule
 }
 
 // flushAt is the buffer size at which the printer writes out.
@@ -158,18 +158,6 @@ var sevLabels = func() map[rule.Severity]string {
 	return m
 }()
 
-// fixLines maps each rule ID to the remediation line printed under its
-// findings.
-func fixLines(rules []*rule.Rule) map[string]string {
-	m := make(map[string]string, len(rules))
-	for _, r := range rules {
-		if _, dup := m[r.ID]; !dup {
-			m[r.ID] = r.Remediation
-		}
-	}
-	return m
-}
-
 func (p *printer) finding(f *engine.Finding) {
 	label, ok := sevLabels[f.Severity]
 	if !ok {
@@ -195,11 +183,11 @@ func (p *printer) finding(f *engine.Finding) {
 		p.printf("           %s\n", p.paint(dim, fmt.Sprintf("suppressed (%s %s): %s", f.Suppressed.Kind, f.Suppressed.Source, f.Suppressed.Reason)))
 		return
 	}
-	if rem, ok := p.fixLines[f.RuleID]; ok {
+	if meta := p.rules[f.RuleID]; meta != nil {
 		b := append(p.buf, "           "...)
 		b = p.appendPaint(b, dim, "fix:")
 		b = append(b, ' ')
-		b = append(b, rem...)
+		b = append(b, meta.Remediation...)
 		p.buf = append(b, '\n')
 		p.written()
 	}

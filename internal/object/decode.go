@@ -18,6 +18,8 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	kjson "sigs.k8s.io/json"
+
+	"github.com/palisade-dev/palisade/internal/object/blockyaml"
 )
 
 // InputError is a document that could not be decoded, or a file that could
@@ -352,9 +354,17 @@ func (d *fileDecoder) chunk(c Document) {
 	data := HideYAML12Directive(c.Text)
 	if lm.table == nil {
 		// Lines end in LF or CRLF only, so the split is exact: the piece
-		// holds at most one document.
-		var root yaml.Node
-		err := yaml.Unmarshal(data, &root)
+		// holds at most one document. Most documents are plain block
+		// YAML, which the fast path parses; it leaves the rest, and all
+		// errors, to yaml.v3.
+		p := blockyaml.Get()
+		defer p.Release()
+		root, ok := p.Parse(data)
+		var err error
+		if !ok {
+			root = new(yaml.Node)
+			err = yaml.Unmarshal(data, root)
+		}
 		if err == nil && root.Kind == 0 {
 			return // comments only
 		}
@@ -364,7 +374,7 @@ func (d *fileDecoder) chunk(c Document) {
 			d.res.Errors = append(d.res.Errors, d.yamlError(c, data, lm, err, true))
 			return
 		}
-		d.document(doc, lm, &root)
+		d.document(doc, lm, root)
 		return
 	}
 	// The parser sees line breaks the split did not (a lone CR, say), and
@@ -554,18 +564,20 @@ func (d *fileDecoder) object(doc int, lm *lineMap, n *yaml.Node, aliased bool, i
 	line, col := lm.pos(n.Line, n.Column)
 	enc.pos.add(hashSeed, line, col)
 	obj := &Object{
-		Source:     Source{File: d.file, Doc: doc},
-		Line:       line,
-		APIVersion: scalarField(n, "apiVersion"),
-		Kind:       scalarField(n, "kind"),
+		Source: Source{File: d.file, Doc: doc},
+		Line:   line,
+		// The fast path's strings share one copy of the document:
+		// cloned, the object does not keep it alive.
+		APIVersion: strings.Clone(scalarField(n, "apiVersion")),
+		Kind:       strings.Clone(scalarField(n, "kind")),
 		pos:        enc.pos.sealed(),
 	}
 	if implied != nil {
 		obj.APIVersion, obj.Kind = implied.apiVersion, implied.kind
 	}
 	if md := field(n, "metadata"); md != nil {
-		obj.Name = scalarField(md, "name")
-		obj.RawNamespace = scalarField(md, "namespace")
+		obj.Name = strings.Clone(scalarField(md, "name"))
+		obj.RawNamespace = strings.Clone(scalarField(md, "namespace"))
 	}
 	gvk := schema.FromAPIVersionAndKind(obj.APIVersion, obj.Kind)
 	if typed := newTyped(gvk); typed != nil {

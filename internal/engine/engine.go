@@ -14,6 +14,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/palisade-dev/palisade/internal/config"
@@ -139,19 +140,20 @@ func Run(set *object.Set, opts Options) *Result {
 		shards[0].sort()
 		return finish(shards, opts, now)
 	}
+	// Workers take the next object from a shared counter: a channel fed
+	// by another goroutine would cost a handoff, and often a wakeup, for
+	// each of thousands of objects.
 	var wg sync.WaitGroup
-	next := make(chan int, workers)
-	go func() {
-		for i := range objs {
-			next <- i
-		}
-		close(next)
-	}()
+	var next atomic.Int64
 	for w := range workers {
 		wg.Add(1)
 		go func(sh *shard) {
 			defer wg.Done()
-			for i := range next {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(objs) {
+					break
+				}
 				sh.eval(objs[i], set, opts)
 			}
 			sh.sort()

@@ -232,7 +232,7 @@ func TestLoadSpecialFiles(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("LoadFiles blocked on a named pipe")
 	}
-	if _, err := readFile(dir, Options{MaxFileSize: 10}); err == nil || err.Error() != "is a directory" {
+	if _, err := readFile(dir, false, Options{MaxFileSize: 10}); err == nil || err.Error() != "is a directory" {
 		t.Errorf("reading a directory: %v", err)
 	}
 }

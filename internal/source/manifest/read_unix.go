@@ -8,23 +8,25 @@ import (
 )
 
 // readRegular reads the regular file name, at most limit+1 bytes, with
-// plain system calls: stat, open, fstat, one read for a file whose size
-// stat reported (a short read that reaches that size is the end of the
-// file), and close. os.Open would add a poller registration, a finalizer
-// and a second read to see EOF to each of the thousands of files of a
-// scan.
+// plain system calls: stat (unless checked), open, fstat, one read for a
+// file whose size stat reported (a short read that reaches that size is
+// the end of the file), and close. os.Open would add a poller
+// registration, a finalizer and a second read to see EOF to each of the
+// thousands of files of a scan.
 //
 // As in the portable version, the mode is checked before opening (opening
-// a named pipe blocks; opening a device may have effects) and again on the
-// open file, opened without blocking, in case the name was replaced in
-// between.
-func readRegular(name string, limit int64) ([]byte, error) {
+// a named pipe blocks; opening a device may have effects), here or by the
+// caller (checked), and again on the open file, opened without blocking,
+// in case the name was replaced in between.
+func readRegular(name string, checked bool, limit int64) ([]byte, error) {
 	var st syscall.Stat_t
-	if err := ignoringEINTR(func() error { return syscall.Stat(name, &st) }); err != nil {
-		return nil, describe(err)
-	}
-	if err := regularMode(st.Mode); err != nil {
-		return nil, err
+	if !checked {
+		if err := ignoringEINTR(func() error { return syscall.Stat(name, &st) }); err != nil {
+			return nil, describe(err)
+		}
+		if err := regularMode(uint32(st.Mode)); err != nil { //nolint:unconvert // Mode is uint16 on darwin
+			return nil, err
+		}
 	}
 	var fd int
 	err := ignoringEINTR(func() (err error) {
@@ -38,7 +40,7 @@ func readRegular(name string, limit int64) ([]byte, error) {
 	if err := ignoringEINTR(func() error { return syscall.Fstat(fd, &st) }); err != nil {
 		return nil, describe(err)
 	}
-	if err := regularMode(st.Mode); err != nil {
+	if err := regularMode(uint32(st.Mode)); err != nil { //nolint:unconvert // Mode is uint16 on darwin
 		return nil, err
 	}
 	size := st.Size

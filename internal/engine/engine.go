@@ -202,20 +202,54 @@ func finish(shards []shard, opts Options, now func() time.Time) *Result {
 // mergeRuns merges sorted runs of findings (n in all) into one sorted
 // slice. Of equal findings, the one from the earlier run comes first, as a
 // stable sort of the runs laid end to end would have it.
+//
+// Two goroutines share the work: one merges from the front into the first
+// half of the result, taking the smallest finding (the earlier run's on a
+// tie), the other from the back into the second half, taking the largest
+// (the later run's on a tie). Each produces its half of the one stable
+// order, so the halves meet exactly; the copying, a large scan's biggest
+// serial step, takes half the time.
 func mergeRuns(runs [][]*Finding, n int) []Finding {
-	out := make([]Finding, 0, n)
-	for {
+	out := make([]Finding, n)
+	if n < 1024 {
+		mergeFront(slices.Clone(runs), out)
+		return out
+	}
+	half := n / 2
+	var wg sync.WaitGroup
+	wg.Go(func() { mergeBack(slices.Clone(runs), out[half:]) })
+	mergeFront(slices.Clone(runs), out[:half])
+	wg.Wait()
+	return out
+}
+
+// mergeFront fills out with the smallest findings of runs, in order.
+func mergeFront(runs [][]*Finding, out []Finding) {
+	for k := range out {
 		best := -1
 		for i, r := range runs {
 			if len(r) > 0 && (best < 0 || compareFindings(r[0], runs[best][0]) < 0) {
 				best = i
 			}
 		}
-		if best < 0 {
-			return out
-		}
-		out = append(out, *runs[best][0])
+		out[k] = *runs[best][0]
 		runs[best] = runs[best][1:]
+	}
+}
+
+// mergeBack fills out with the largest findings of runs, in order, from
+// its end.
+func mergeBack(runs [][]*Finding, out []Finding) {
+	for k := len(out) - 1; k >= 0; k-- {
+		best := -1
+		for i, r := range runs {
+			if len(r) > 0 && (best < 0 || compareFindings(r[len(r)-1], runs[best][len(runs[best])-1]) >= 0) {
+				best = i
+			}
+		}
+		r := runs[best]
+		out[k] = *r[len(r)-1]
+		runs[best] = r[:len(r)-1]
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strings"
 	"sync/atomic"
+	"strconv"
 	"time"
 
 	admissionv1 "k8s.io/api/admission/v1"
@@ -133,7 +134,11 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, mutating bool) {
 		http.Error(w, "encoding the response: "+err.Error(), http.StatusInternalServerError)
 		return
 	}
+	// With its length known, net/http sends the response in one piece
+	// (one TLS record and one system call for most reviews) rather than
+	// chunked, which costs a second record to end the body.
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	_, _ = w.Write(body)
 	if m := h.opts.Metrics; m != nil {
 		m.requests.WithLabelValues(endpoint, string(req.Operation), req.Kind.Kind, result).Inc()

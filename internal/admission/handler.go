@@ -10,9 +10,9 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync/atomic"
-	"strconv"
 	"time"
 
 	admissionv1 "k8s.io/api/admission/v1"

@@ -245,7 +245,7 @@ func (p *Parser) document() *yaml.Node {
 	}
 	// Only comments and a final "..." may follow.
 	if ind := p.content(); ind >= 0 {
-		if l := p.current(); ind != 0 || !strings.HasPrefix(l, "...") || !isMarker(l) || p.rest(l, 3) {
+		if l := p.current(); ind != 0 || !strings.HasPrefix(l, "...") || !isMarker(l) || rest(l, 3) {
 			p.bad = true
 			return nil
 		}
@@ -258,10 +258,8 @@ func (p *Parser) document() *yaml.Node {
 }
 
 // rest reports whether l has anything but blanks and a comment from i on.
-func (p *Parser) rest(l string, i int) bool {
-	for i < len(l) && l[i] == ' ' {
-		i++
-	}
+func rest(l string, i int) bool {
+	i = skipSpaces(l, i)
 	if i == len(l) {
 		return false
 	}
@@ -283,8 +281,7 @@ func (p *Parser) block(ind, parent int) *yaml.Node {
 		return p.mapping(ind)
 	}
 	// A scalar or flow collection on a line of its own.
-	n := p.inline(l, ind, parent)
-	return n
+	return p.inline(l, ind, parent)
 }
 
 // isEntry reports whether l has a sequence entry ("- " or a lone "-") at
@@ -304,10 +301,7 @@ func (p *Parser) sequence(ind int) *yaml.Node {
 	for !p.bad {
 		l := p.current()
 		// The entry's content starts after the dash and its blanks.
-		c := ind + 1
-		for c < len(l) && l[c] == ' ' {
-			c++
-		}
+		c := skipSpaces(l, ind+1)
 		switch {
 		case c == len(l) || (l[c] == '#' && l[c-1] == ' '):
 			// Nothing on the dash's line: the entry is on the next
@@ -360,10 +354,7 @@ func (p *Parser) mapping(ind int) *yaml.Node {
 			break
 		}
 		p.stack = append(p.stack, p.key(l, ind, colon))
-		c := colon + 1
-		for c < len(l) && l[c] == ' ' {
-			c++
-		}
+		c := skipSpaces(l, colon+1)
 		if c == len(l) || (l[c] == '#' && l[c-1] == ' ') {
 			// The value is on the next lines, or empty.
 			line, col := p.line, colon+2
@@ -495,7 +486,7 @@ func (p *Parser) inline(l string, c, parent int) *yaml.Node {
 		n = p.scalar(0, v, p.line, c+1)
 		end = len(l)
 	}
-	if p.rest(l, end) {
+	if rest(l, end) {
 		p.bad = true
 		return nil
 	}
@@ -726,7 +717,7 @@ func (p *Parser) blockScalar(l string, c, parent int) *yaml.Node {
 	} else if h < len(l) && l[h] == '+' {
 		chomp, h = 1, h+1
 	}
-	if h < len(l) && l[h] != ' ' || p.rest(l, h) {
+	if h < len(l) && l[h] != ' ' || rest(l, h) {
 		p.bad = true // an indentation indicator, or something else
 		return nil
 	}

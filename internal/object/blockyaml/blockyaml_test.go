@@ -339,3 +339,46 @@ func TestGeneratedDocuments(t *testing.T) {
 		t.Errorf("fast path took only %d of %d generated documents", accepted, total)
 	}
 }
+
+// BenchmarkParse and BenchmarkYAMLv3 parse the documents of the shared
+// corpus, each the way object.Decode would with and without the fast path.
+func BenchmarkParse(b *testing.B) {
+	docs := corpusDocs(b)
+	p := blockyaml.Get()
+	defer p.Release()
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, d := range docs {
+			if _, ok := p.Parse(d); !ok {
+				var n yaml.Node
+				_ = yaml.Unmarshal(d, &n)
+			}
+		}
+	}
+}
+
+func BenchmarkYAMLv3(b *testing.B) {
+	docs := corpusDocs(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, d := range docs {
+			var n yaml.Node
+			_ = yaml.Unmarshal(d, &n)
+		}
+	}
+}
+
+func corpusDocs(b *testing.B) [][]byte {
+	corpus := filepath.Join("..", "..", "..", "..", "shared", "corpus", "k8s-examples")
+	if _, err := os.Stat(corpus); err != nil {
+		b.Skip("shared corpus not found")
+	}
+	var docs [][]byte
+	size := 0
+	for _, d := range documents(b, corpus) {
+		docs = append(docs, []byte(d))
+		size += len(d)
+	}
+	b.SetBytes(int64(size))
+	return docs
+}

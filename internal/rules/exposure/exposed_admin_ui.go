@@ -143,7 +143,7 @@ func findExposures(set *object.Set, svc *object.Object, ports []corev1.ServicePo
 	if len(workloads) == 0 {
 		seen := map[*adminUI]bool{}
 		for _, p := range ports {
-			for _, n := range targetPorts(p, nil) {
+			for _, n := range appendTargetPorts(nil, p, nil) {
 				if ui := uiByPort(n); ui != nil && !seen[ui] {
 					seen[ui] = true
 					out = append(out, exposure{ui: ui, port: n})
@@ -197,9 +197,13 @@ func servingOf(set *object.Set, w *object.Object) *serving {
 // ports, at most one finding per interface, preferring the image as
 // evidence.
 func workloadExposures(s *serving, ports []corev1.ServicePort) []exposure {
-	out := slices.Clone(s.byImage)
+	// In a large scan every Service asks this of every workload it
+	// selects, and nearly always the answer is empty: allocate only for
+	// an interface found.
+	out := slices.Clip(s.byImage)
+	var buf [4]int32
 	for _, p := range ports {
-		for _, n := range targetPorts(p, s.containers) {
+		for _, n := range appendTargetPorts(buf[:0], p, s.containers) {
 			if ui := uiByPort(n); ui != nil && !slices.ContainsFunc(out, func(e exposure) bool { return e.ui == ui }) {
 				out = append(out, exposure{ui: ui, workload: s.workload, port: n})
 			}
@@ -208,14 +212,14 @@ func workloadExposures(s *serving, ports []corev1.ServicePort) []exposure {
 	return out
 }
 
-// targetPorts returns the TCP port numbers a Service port involves: its own
-// port and its target port, a named target port resolved against the
-// containers' ports.
-func targetPorts(p corev1.ServicePort, containers []object.Container) []int32 {
+// appendTargetPorts appends to out the TCP port numbers a Service port
+// involves: its own port and its target port, a named target port resolved
+// against the containers' ports.
+func appendTargetPorts(out []int32, p corev1.ServicePort, containers []object.Container) []int32 {
 	if p.Protocol != "" && p.Protocol != corev1.ProtocolTCP {
-		return nil
+		return out
 	}
-	out := []int32{p.Port}
+	out = append(out, p.Port)
 	add := func(n int32) {
 		if n != 0 && !slices.Contains(out, n) {
 			out = append(out, n)

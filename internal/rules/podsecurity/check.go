@@ -111,8 +111,9 @@ func message(p *policyFor, id policy.CheckID, res policy.CheckResult) string {
 		reason = policy.UnknownForbiddenReason
 	}
 	var b strings.Builder
+	b.Grow(len(`violates PodSecurity "" check : ()`) + len(p.lvName) + len(id) + len(reason) + len(res.ForbiddenDetail))
 	b.WriteString(`violates PodSecurity "`)
-	b.WriteString(p.lv.String())
+	b.WriteString(p.lvName)
 	b.WriteString(`" check `)
 	b.WriteString(string(id))
 	b.WriteString(": ")

@@ -113,6 +113,7 @@ var defaultRegistry = sync.OnceValues(func() (*registry, error) {
 type policyFor struct {
 	level, version, kubeVersion string // the options as given, for the cache
 	lv                          api.LevelVersion
+	lvName                      string // lv.String(), which messages quote
 	checks                      map[policy.CheckID]policy.CheckPodFn
 }
 
@@ -140,6 +141,7 @@ func resolve(opts rule.Options) (*policyFor, error) {
 	if err != nil {
 		return nil, err
 	}
+	p.lvName = p.lv.String()
 	evaluated := p.lv
 	if opts.KubeVersion != "" {
 		kube, err := api.ParseVersion(opts.KubeVersion)

@@ -27,24 +27,27 @@ type role struct {
 // neither. It returns an error for an RBAC API version Palisade cannot read,
 // so such a role is reported as unchecked rather than passing silently.
 func roleOf(o *object.Object) (*role, error) {
-	r := &role{obj: o}
+	// Rules ask this of every object they see; a role is allocated only
+	// for the objects that are roles.
+	var rules []rbacv1.PolicyRule
+	var aggregation *rbacv1.AggregationRule
 	switch t := o.Typed.(type) {
 	case *rbacv1.Role:
-		r.rules = t.Rules
+		rules = t.Rules
 	case *rbacv1.ClusterRole:
-		r.rules, r.aggregation = t.Rules, t.AggregationRule
+		rules, aggregation = t.Rules, t.AggregationRule
 	case *rbacv1beta1.Role:
-		r.rules = v1Rules(t.Rules)
+		rules = v1Rules(t.Rules)
 	case *rbacv1beta1.ClusterRole:
-		r.rules, r.aggregation = v1Rules(t.Rules), (*rbacv1.AggregationRule)(t.AggregationRule)
+		rules, aggregation = v1Rules(t.Rules), (*rbacv1.AggregationRule)(t.AggregationRule)
 	case *rbacv1alpha1.Role:
-		r.rules = v1Rules(t.Rules)
+		rules = v1Rules(t.Rules)
 	case *rbacv1alpha1.ClusterRole:
-		r.rules, r.aggregation = v1Rules(t.Rules), (*rbacv1.AggregationRule)(t.AggregationRule)
+		rules, aggregation = v1Rules(t.Rules), (*rbacv1.AggregationRule)(t.AggregationRule)
 	default:
 		return nil, checkKnownVersion(o, "Role", "ClusterRole")
 	}
-	return r, nil
+	return &role{obj: o, rules: rules, aggregation: aggregation}, nil
 }
 
 // checkedRole is roleOf without the built-in roles the rules skip (see the

@@ -81,22 +81,54 @@ func (e *evaluator) evaluate(req *admissionv1.AdmissionRequest, obj *object.Obje
 			}
 		}
 	}
+	// Sort the findings into their lists in two passes, the first
+	// counting, so that each list is allocated once at its size: findings
+	// are large, and a request has dozens of them.
 	now := e.now()
-	for _, f := range res.Findings {
-		if f.Suppressed != nil {
-			v.Suppressed++
-			continue
-		}
-		if e.exempt(req, obj, &f, now) {
-			v.Exempted++
-			continue
-		}
-		v.Audited = append(v.Audited, f)
+	const (
+		skipped = iota
+		audited
+		denied
+		warned
+	)
+	class := make([]uint8, len(res.Findings))
+	var nDenied, nWarned int
+	for i := range res.Findings {
+		f := &res.Findings[i]
 		switch {
+		case f.Suppressed != nil:
+			v.Suppressed++
+		case e.exempt(req, obj, f, now):
+			v.Exempted++
 		case prof.Mode == Audit:
-		case prof.Mode == Enforce && f.Severity >= prof.DenyAt && !existing[keyOf(&f)]:
-			v.Denials = append(v.Denials, f)
+			class[i] = audited
+		case prof.Mode == Enforce && f.Severity >= prof.DenyAt && !existing[keyOf(f)]:
+			class[i] = denied
+			nDenied++
 		default:
+			class[i] = warned
+			nWarned++
+		}
+	}
+	if n := len(res.Findings) - v.Suppressed - v.Exempted; n > 0 {
+		v.Audited = make([]engine.Finding, 0, n)
+	}
+	if nDenied > 0 {
+		v.Denials = make([]engine.Finding, 0, nDenied)
+	}
+	if nWarned > 0 {
+		v.Warnings = make([]engine.Finding, 0, nWarned)
+	}
+	for i, c := range class {
+		if c == skipped {
+			continue
+		}
+		f := res.Findings[i]
+		v.Audited = append(v.Audited, f)
+		switch c {
+		case denied:
+			v.Denials = append(v.Denials, f)
+		case warned:
 			v.Warnings = append(v.Warnings, f)
 		}
 	}

@@ -380,22 +380,31 @@ func auditAnnotations(v *Verdict) map[string]string {
 	}
 	a := map[string]string{"profile": v.Profile.Name, "mode": string(v.Profile.Mode)}
 	if len(v.Audited) > 0 {
-		var b strings.Builder
-		for i, f := range v.Audited {
-			item := fmt.Sprintf("%s:%s:%s", f.RuleID, f.Severity, f.Path)
-			if f.Container != "" {
-				item += ":" + f.Container
+		// Each item is appended in place and cut off again when it does
+		// not fit: this runs on every admission request.
+		b := make([]byte, 0, min(maxAuditValue+32, 64*len(v.Audited)))
+		for i := range v.Audited {
+			f := &v.Audited[i]
+			start := len(b)
+			if i > 0 {
+				b = append(b, ',')
 			}
-			if b.Len()+len(item)+1 > maxAuditValue {
-				fmt.Fprintf(&b, ",+%d more", len(v.Audited)-i)
+			item := len(b)
+			b = append(b, f.RuleID...)
+			b = append(b, ':')
+			b = append(b, f.Severity.String()...)
+			b = append(b, ':')
+			b = append(b, f.Path...)
+			if f.Container != "" {
+				b = append(b, ':')
+				b = append(b, f.Container...)
+			}
+			if start+len(b)-item+1 > maxAuditValue {
+				b = fmt.Appendf(b[:start], ",+%d more", len(v.Audited)-i)
 				break
 			}
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString(item)
 		}
-		a["findings"] = b.String()
+		a["findings"] = string(b)
 	}
 	if v.Exempted > 0 {
 		a["exempted"] = fmt.Sprint(v.Exempted)

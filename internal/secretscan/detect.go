@@ -57,6 +57,9 @@ func Scan(name, value string) []Credential {
 		}
 	}
 	for _, d := range detectors {
+		if !containsAny(value, d.needs) {
+			continue // the format's fixed text is absent: no regexp to run
+		}
 		for _, h := range d.find(value) {
 			add(Credential{Kind: d.kind, Secret: h.secret, Line: 1 + strings.Count(value[:h.at], "\n")})
 		}
@@ -88,7 +91,21 @@ func Scan(name, value string) []Credential {
 // A detector recognizes one Credential format by its shape alone.
 type detector struct {
 	kind string
-	find func(s string) []hit
+	// needs lists text of which every match holds at least one piece:
+	// Scan runs find only on values that contain one. Most values
+	// contain none, and a substring search is far cheaper than the
+	// regular expressions.
+	needs []string
+	find  func(s string) []hit
+}
+
+func containsAny(s string, subs []string) bool {
+	for _, sub := range subs {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
 }
 
 // A hit is one Credential a detector found: the secret and the byte offset
@@ -101,19 +118,20 @@ type hit struct {
 // detectors are the format detectors, most specific first: a GCP key file
 // holds a PEM key, and a URL may hold a token that has its own format.
 var detectors = []detector{
-	{"a GCP service account key", findGCPServiceAccount},
-	{"a PEM private key", findPEMPrivateKey},
-	{"a base64-encoded PEM private key", findBase64PEMPrivateKey},
-	{"an AWS access key ID", findPattern(`\b(?:AKIA|ASIA)[A-Z0-9]{16}\b`)},
-	{"a GitHub token", findPattern(`\b(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59})\b`)},
-	{"a GitLab token", findPattern(`\bglpat-[A-Za-z0-9_-]{20,}`)},
-	{"a Slack token", findPattern(`\bxox[baprs]-[A-Za-z0-9-]{10,}`)},
-	{"a Stripe live key", findPattern(`\b[sr]k_live_[A-Za-z0-9]{20,}\b`)},
-	{"an npm token", findPattern(`\bnpm_[A-Za-z0-9]{36}\b`)},
-	{"an Azure storage account key", findPattern(`(?i)\bAccountKey=([A-Za-z0-9+/]{86}==)`)},
-	{"an Azure shared access key", findPattern(`(?i)\bSharedAccessKey=([A-Za-z0-9+/]{42,}={0,2})`)},
-	{"a JWT", findJWT},
-	{"a URL with an embedded password", findURLPassword},
+	{"a GCP service account key", []string{`"service_account"`}, findGCPServiceAccount},
+	{"a PEM private key", []string{"PRIVATE KEY"}, findPEMPrivateKey},
+	{"a base64-encoded PEM private key", []string{"LS0tLS1CRUdJTi"}, findBase64PEMPrivateKey},
+	{"an AWS access key ID", []string{"AKIA", "ASIA"}, findPattern(`\b(?:AKIA|ASIA)[A-Z0-9]{16}\b`)},
+	{"a GitHub token", []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"}, findPattern(`\b(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59})\b`)},
+	{"a GitLab token", []string{"glpat-"}, findPattern(`\bglpat-[A-Za-z0-9_-]{20,}`)},
+	{"a Slack token", []string{"xox"}, findPattern(`\bxox[baprs]-[A-Za-z0-9-]{10,}`)},
+	{"a Stripe live key", []string{"k_live_"}, findPattern(`\b[sr]k_live_[A-Za-z0-9]{20,}\b`)},
+	{"an npm token", []string{"npm_"}, findPattern(`\bnpm_[A-Za-z0-9]{36}\b`)},
+	// Case-insensitive patterns need only their "=".
+	{"an Azure storage account key", []string{"="}, findPattern(`(?i)\bAccountKey=([A-Za-z0-9+/]{86}==)`)},
+	{"an Azure shared access key", []string{"="}, findPattern(`(?i)\bSharedAccessKey=([A-Za-z0-9+/]{42,}={0,2})`)},
+	{"a JWT", []string{"."}, findJWT},
+	{"a URL with an embedded password", []string{"://"}, findURLPassword},
 }
 
 // findPattern returns a finder for a regular expression. The secret is the
@@ -522,9 +540,18 @@ var (
 
 // assignments returns the key-value assignments in one line of text.
 func assignments(line string) []assignment {
+	// Both expressions need an "=" (lineAssignRE also takes ":"); most
+	// lines have neither, and the expressions are costly.
+	hasEq := strings.IndexByte(line, '=') >= 0
+	if !hasEq && strings.IndexByte(line, ':') < 0 {
+		return nil
+	}
 	var out []assignment
 	if m := lineAssignRE.FindStringSubmatch(line); m != nil {
 		out = append(out, assignment{m[1], assignedValue(m[2])})
+	}
+	if !hasEq {
+		return out
 	}
 	for _, m := range pairRE.FindAllStringSubmatch(line, -1) {
 		out = append(out, assignment{m[1], assignedValue(m[2])})

@@ -3,6 +3,7 @@ package secretscan
 import (
 	"encoding/base64"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -281,5 +282,42 @@ func TestEntropy(t *testing.T) {
 		if got := entropy(s); got != want {
 			t.Errorf("entropy(%q) = %v, want %v", s, got, want)
 		}
+	}
+}
+
+// TestDetectorNeeds checks the text each detector needs before its
+// expression runs: on random strings built from pieces of real secrets,
+// whenever a detector finds something, the string holds one of its needs.
+// A wrong need would make Scan miss that secret.
+func TestDetectorNeeds(t *testing.T) {
+	pieces := []string{
+		"AKIA", "ASIA", "ghp_", "gho_", "github_pat_", "glpat-", "xoxb-", "sk_live_", "rk_live_", "npm_",
+		"AccountKey=", "accountkey=", "SharedAccessKey=", "eyJhbGciOiJIUzI1NiJ9", ".", "://", "user:", "@", "host",
+		`"type": "service_account"`, `"private_key": "`, "-----BEGIN PRIVATE KEY-----", "-----BEGIN RSA PRIVATE KEY-----",
+		"-----END PRIVATE KEY-----", "LS0tLS1CRUdJTi", "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC", `\n`, "\n", "=", "==", " ",
+		"ABCDEFGHIJKLMNOP", "abcdefghijklmnopqrstuvwxyz0123456789", "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo", "_", "-", "/", "+",
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	found := 0
+	for range 50000 {
+		var b strings.Builder
+		for range 1 + r.IntN(12) {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		s := b.String()
+		for _, d := range detectors {
+			if len(d.find(s)) > 0 {
+				found++
+				if !containsAny(s, d.needs) {
+					t.Fatalf("%s found in %q, which holds none of %q", d.kind, s, d.needs)
+				}
+			}
+		}
+		if (lineAssignRE.MatchString(s) || pairRE.MatchString(s)) && !strings.ContainsAny(s, "=:") {
+			t.Fatalf("an assignment found in %q, which has no = or :", s)
+		}
+	}
+	if found < 1000 {
+		t.Errorf("only %d detections in the random strings: the test checks too little", found)
 	}
 }

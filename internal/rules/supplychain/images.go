@@ -55,7 +55,7 @@ func parseImages(o *object.Object) ([]image, error) {
 		if c.Image == "" {
 			continue
 		}
-		ref, err := parseReference(c.Image)
+		ref, err := cachedReference(c.Image)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: image %q: %w", rule.ContainerMessage(c), c.Image, err))
 			continue

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // reference is a container image reference split into the parts the
@@ -70,6 +72,42 @@ var (
 // a ":", is "localhost", or has upper-case letters (which a repository
 // cannot): "localhost:5000/app" is the repository "app" on localhost:5000,
 // with no tag, while "app:5000" is Docker Hub's "library/app" at tag "5000".
+// refCache remembers what parseReference made of an image reference. A
+// scan of many workloads, and a webhook admitting the same images all day,
+// parse the same few references again and again, and the grammar is
+// checked with regular expressions. The cache is emptied when it reaches
+// maxCachedRefs entries, so a stream of distinct images cannot grow it.
+var refCache struct {
+	m sync.Map // string → cachedRef
+	n atomic.Int64
+}
+
+const maxCachedRefs = 4096
+
+type cachedRef struct {
+	ref reference
+	err error
+}
+
+// cachedReference is parseReference through refCache.
+func cachedReference(s string) (reference, error) {
+	if v, ok := refCache.m.Load(s); ok {
+		c := v.(cachedRef)
+		return c.ref, c.err
+	}
+	// Parsed from a copy, the cached parts keep no object's memory alive.
+	key := strings.Clone(s)
+	ref, err := parseReference(key)
+	if refCache.n.Load() >= maxCachedRefs {
+		refCache.m.Clear()
+		refCache.n.Store(0)
+	}
+	if _, loaded := refCache.m.LoadOrStore(key, cachedRef{ref, err}); !loaded {
+		refCache.n.Add(1)
+	}
+	return ref, err
+}
+
 func parseReference(s string) (reference, error) {
 	if s == "" {
 		return reference{}, errors.New("empty reference")

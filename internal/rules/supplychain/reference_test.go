@@ -1,6 +1,7 @@
 package supplychain
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -95,6 +96,28 @@ func TestFloating(t *testing.T) {
 		}
 		if got := r.floating(); got != want {
 			t.Errorf("parseReference(%q).floating() = %v, want %v", in, got, want)
+		}
+	}
+}
+
+// TestCachedReference checks that the cache answers as parseReference does,
+// errors included, and empties itself rather than grow past its bound.
+func TestCachedReference(t *testing.T) {
+	for _, s := range []string{"nginx", "nginx:1.25", "ghcr.io/a/b@sha256:" + strings.Repeat("a", 64), "UPPER/case", "", " x", "a:b:c"} {
+		want, wantErr := parseReference(s)
+		for range 2 { // the second answer comes from the cache
+			got, err := cachedReference(s)
+			if got != want || fmt.Sprint(err) != fmt.Sprint(wantErr) {
+				t.Errorf("cachedReference(%q) = %+v, %v; want %+v, %v", s, got, err, want, wantErr)
+			}
+		}
+	}
+	for i := range 2*maxCachedRefs + 10 {
+		if _, err := cachedReference(fmt.Sprintf("registry.example/app%d:v1", i)); err != nil {
+			t.Fatal(err)
+		}
+		if n := refCache.n.Load(); n > maxCachedRefs {
+			t.Fatalf("cache holds %d entries, more than %d", n, maxCachedRefs)
 		}
 	}
 }

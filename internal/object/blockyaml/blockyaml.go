@@ -5,7 +5,7 @@
 // It is a fast path, not a second YAML implementation: it accepts a strict
 // subset of YAML (block mappings and sequences, single-line plain and quoted
 // scalars, literal and folded block scalars, flow collections on one line,
-// comments) and reports false for anything else: anchors, aliases, tags,
+// comments; lines ending in LF or CRLF) and reports false for anything else: anchors, aliases, tags,
 // merge keys, complex keys, multi-line plain, quoted or flow scalars,
 // escapes other than the simple ones, tabs, non-ASCII text, and anything
 // yaml.v3 might reject. The caller then parses the document with yaml.v3,
@@ -85,12 +85,12 @@ func (p *Parser) Parse(data []byte) (*yaml.Node, bool) {
 }
 
 // plainASCII reports whether data is printable ASCII, spaces and line
-// feeds: no tabs (which YAML forbids in indentation and which change how
-// some scalars end), no carriage returns, no other line breaks, and no
+// breaks (LF or CRLF): no tabs (which YAML forbids in indentation and
+// which change how some scalars end), no other line breaks, and no
 // multi-byte characters, whose columns count differently from bytes.
 func plainASCII(data []byte) bool {
-	for _, c := range data {
-		if (c < 0x20 && c != '\n') || c >= 0x7f {
+	for i, c := range data {
+		if (c < 0x20 && c != '\n' && (c != '\r' || i+1 == len(data) || data[i+1] != '\n')) || c >= 0x7f {
 			return false
 		}
 	}
@@ -163,10 +163,14 @@ func (p *Parser) children(mark int) []*yaml.Node {
 	return p.ptrs[start:len(p.ptrs):len(p.ptrs)]
 }
 
-// current returns the current line without its line feed.
+// current returns the current line without its line break (LF or CRLF:
+// yaml.v3 reads both as one break, and block scalars get LF for either).
 func (p *Parser) current() string {
 	rest := p.s[p.off:]
 	if i := strings.IndexByte(rest, '\n'); i >= 0 {
+		if i > 0 && rest[i-1] == '\r' {
+			i--
+		}
 		return rest[:i]
 	}
 	return rest

@@ -95,6 +95,10 @@ func TestSameTreeAsYAMLv3(t *testing.T) {
 		if !check(t, src) {
 			t.Errorf("fast path declined input it should accept:\n%s", src)
 		}
+		// The same with CRLF line breaks.
+		if crlf := strings.ReplaceAll(src, "\n", "\r\n"); !check(t, crlf) {
+			t.Errorf("fast path declined input with CRLF breaks it should accept:\n%q", crlf)
+		}
 	}
 }
 
@@ -113,7 +117,8 @@ func TestDeclines(t *testing.T) {
 		"a: \"\\u00e9\"\n",         // escape for a non-ASCII character
 		"a: caf\xc3\xa9\n",         // non-ASCII
 		"a:\tb\n",                  // tab
-		"a: b\r\nc: d\r\n",         // CRLF
+		"a: b\rc: d\n",             // a lone CR
+		"a: b\r",                   // a CR at the end
 		"%YAML 1.1\n---\na: 1\n",   // directive
 		"--- a\n",                  // content on the marker line
 		"---\n",                    // empty explicit document
@@ -186,6 +191,7 @@ func FuzzParse(f *testing.F) {
 		f.Add(d)
 	}
 	f.Add("a: |\n  x\n")
+	f.Add("a: 1\r\nb:\r\n- c: |\r\n    d\r\n\r\n")
 	f.Add("- a: [1, 'b', {c: d}]\n  e: >-\n    f\n")
 	f.Fuzz(func(t *testing.T, src string) {
 		check(t, src)
@@ -330,7 +336,11 @@ func TestGeneratedDocuments(t *testing.T) {
 		g.b.WriteString(g.pick("", "---\n", "# head\n", "--- # c\n"))
 		g.mapping(0, 0)
 		g.b.WriteString(g.pick("", "", "...\n", "# tail\n"))
-		if check(t, g.b.String()) {
+		doc := g.b.String()
+		if r.IntN(4) == 0 {
+			doc = strings.ReplaceAll(doc, "\n", "\r\n")
+		}
+		if check(t, doc) {
 			accepted++
 		}
 	}

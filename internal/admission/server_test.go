@@ -242,3 +242,29 @@ func TestDecodeRequestFromAPIServerShape(t *testing.T) {
 		t.Errorf("allowed=%v message=%q", resp.Allowed, resp.Result.Message)
 	}
 }
+
+// TestServerSpeaksHTTP1Only checks what docs/webhook.md promises: a client
+// that offers HTTP/2 first still gets HTTP/1.1.
+func TestServerSpeaksHTTP1Only(t *testing.T) {
+	dir := t.TempDir()
+	a := newTestPKI(t)
+	certFile, keyFile := filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key")
+	writeFile(t, certFile, a.certPEM)
+	writeFile(t, keyFile, a.keyPEM)
+	srv, err := NewServer(ServerOptions{Addr: "127.0.0.1:0", CertFile: certFile, KeyFile: keyFile, Catalog: rules.All()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	conn, err := tls.Dial("tcp", srv.Addr().String(), &tls.Config{InsecureSkipVerify: true, NextProtos: []string{"h2", "http/1.1"}}) //nolint:gosec // the test checks the protocol, not identity
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if p := conn.ConnectionState().NegotiatedProtocol; p != "http/1.1" {
+		t.Errorf("negotiated %q, want http/1.1", p)
+	}
+}

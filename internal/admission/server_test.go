@@ -192,12 +192,10 @@ func TestServerRefusesToStartBroken(t *testing.T) {
 	}
 }
 
-// TestSlowClientIsCut checks that a client that never finishes its
-// headers cannot hold a connection forever.
-func TestSlowClientIsCut(t *testing.T) {
-	if testing.Short() {
-		t.Skip("waits for the header timeout")
-	}
+// runTestServer runs a server with a fresh key pair and the default policy
+// until the test ends.
+func runTestServer(t *testing.T) *Server {
+	t.Helper()
 	dir := t.TempDir()
 	a := newTestPKI(t)
 	certFile, keyFile := filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key")
@@ -210,7 +208,17 @@ func TestSlowClientIsCut(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Run(ctx) }()
-	defer func() { cancel(); <-done }()
+	t.Cleanup(func() { cancel(); <-done })
+	return srv
+}
+
+// TestSlowClientIsCut checks that a client that never finishes its
+// headers cannot hold a connection forever.
+func TestSlowClientIsCut(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for the header timeout")
+	}
+	srv := runTestServer(t)
 	conn, err := tls.Dial("tcp", srv.Addr().String(), &tls.Config{InsecureSkipVerify: true}) //nolint:gosec // the test checks timeouts, not identity
 	if err != nil {
 		t.Fatal(err)
@@ -246,19 +254,7 @@ func TestDecodeRequestFromAPIServerShape(t *testing.T) {
 // TestServerSpeaksHTTP1Only checks what docs/webhook.md promises: a client
 // that offers HTTP/2 first still gets HTTP/1.1.
 func TestServerSpeaksHTTP1Only(t *testing.T) {
-	dir := t.TempDir()
-	a := newTestPKI(t)
-	certFile, keyFile := filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key")
-	writeFile(t, certFile, a.certPEM)
-	writeFile(t, keyFile, a.keyPEM)
-	srv, err := NewServer(ServerOptions{Addr: "127.0.0.1:0", CertFile: certFile, KeyFile: keyFile, Catalog: rules.All()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx) }()
-	defer func() { cancel(); <-done }()
+	srv := runTestServer(t)
 	conn, err := tls.Dial("tcp", srv.Addr().String(), &tls.Config{InsecureSkipVerify: true, NextProtos: []string{"h2", "http/1.1"}}) //nolint:gosec // the test checks the protocol, not identity
 	if err != nil {
 		t.Fatal(err)

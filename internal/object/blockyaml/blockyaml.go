@@ -191,21 +191,13 @@ func (p *Parser) advance() {
 func (p *Parser) content() int {
 	for p.off < len(p.s) {
 		l := p.current()
-		i := indentOf(l)
+		i := skipSpaces(l, 0)
 		if i < len(l) && l[i] != '#' {
 			return i
 		}
 		p.advance()
 	}
 	return -1
-}
-
-func indentOf(l string) int {
-	i := 0
-	for i < len(l) && l[i] == ' ' {
-		i++
-	}
-	return i
 }
 
 // isMarker reports whether l is a document marker line: "---" or "...",
@@ -444,7 +436,8 @@ func plainStart(l string, i int) bool {
 func (p *Parser) key(l string, ind, colon int) *yaml.Node {
 	switch l[ind] {
 	case '"', '\'':
-		return p.quoted(l, ind)
+		n, _ := p.quoted(l, ind)
+		return n
 	}
 	return p.scalar(0, strings.TrimRight(l[ind:colon], " "), p.line, ind+1)
 }
@@ -459,12 +452,10 @@ func (p *Parser) inline(l string, c, parent int) *yaml.Node {
 	case '|', '>':
 		return p.blockScalar(l, c, parent)
 	case '"', '\'':
-		n = p.quoted(l, c)
+		n, end = p.quoted(l, c)
 		if p.bad {
 			return nil
 		}
-		end, _ = quotedEnd(l, c)
-		end++
 	case '[', '{':
 		n, end = p.flow(l, c)
 		if p.bad {
@@ -494,12 +485,9 @@ func (p *Parser) inline(l string, c, parent int) *yaml.Node {
 		p.bad = true
 		return nil
 	}
+	// A more indented line after the value (a plain scalar going on, or
+	// an error) is for the collection to decline: they all do.
 	p.advance()
-	// A plain scalar continues on more indented lines; a quoted or flow
-	// value must not be followed by any. Either way, leave it to yaml.v3.
-	if next := p.content(); next > parent && next >= 0 && n.Kind == yaml.ScalarNode && n.Style == 0 {
-		p.bad = true
-	}
 	return n
 }
 
@@ -525,12 +513,12 @@ func quotedEnd(l string, i int) (int, bool) {
 }
 
 // quoted returns the node of the quoted scalar at l[i], which must close
-// on the same line.
-func (p *Parser) quoted(l string, i int) *yaml.Node {
+// on the same line, and the index after its closing quote.
+func (p *Parser) quoted(l string, i int) (*yaml.Node, int) {
 	end, ok := quotedEnd(l, i)
 	if !ok {
 		p.bad = true // multi-line: leave the folding to yaml.v3
-		return nil
+		return nil, 0
 	}
 	raw := l[i+1 : end]
 	if l[i] == '\'' {
@@ -538,17 +526,17 @@ func (p *Parser) quoted(l string, i int) *yaml.Node {
 		if strings.Contains(raw, "''") {
 			v = strings.ReplaceAll(raw, "''", "'")
 		}
-		return p.scalar(yaml.SingleQuotedStyle, v, p.line, i+1)
+		return p.scalar(yaml.SingleQuotedStyle, v, p.line, i+1), end + 1
 	}
 	v := raw
 	if strings.IndexByte(raw, '\\') >= 0 {
 		v, ok = p.unescape(raw)
 		if !ok {
 			p.bad = true
-			return nil
+			return nil, 0
 		}
 	}
-	return p.scalar(yaml.DoubleQuotedStyle, v, p.line, i+1)
+	return p.scalar(yaml.DoubleQuotedStyle, v, p.line, i+1), end + 1
 }
 
 // unescape resolves the escapes of a double-quoted scalar that stand for
@@ -655,12 +643,7 @@ func (p *Parser) flowItem(l string, j int) (*yaml.Node, int) {
 func (p *Parser) flowScalar(l string, j int, key bool) (*yaml.Node, int) {
 	switch l[j] {
 	case '"', '\'':
-		n := p.quoted(l, j)
-		if p.bad {
-			return nil, 0
-		}
-		end, _ := quotedEnd(l, j)
-		return n, end + 1
+		return p.quoted(l, j)
 	case '-':
 		if j+1 == len(l) || strings.IndexByte(" ,[]{}", l[j+1]) >= 0 {
 			p.bad = true
@@ -732,7 +715,7 @@ func (p *Parser) blockScalar(l string, c, parent int) *yaml.Node {
 	maxIndent := 0
 	for {
 		l := p.current()
-		i := indentOf(l)
+		i := skipSpaces(l, 0)
 		maxIndent = max(maxIndent, i)
 		if i < len(l) || !p.hasLF(l) {
 			break
@@ -746,7 +729,7 @@ func (p *Parser) blockScalar(l string, c, parent int) *yaml.Node {
 	leadingBlank := false
 	for {
 		l := p.current()
-		if min(indentOf(l), indent) != indent || len(l) == indent && !p.hasLF(l) {
+		if min(skipSpaces(l, 0), indent) != indent || len(l) == indent && !p.hasLF(l) {
 			break // less indented, or the end
 		}
 		trailingBlank := l[indent] == ' '
@@ -771,7 +754,7 @@ func (p *Parser) blockScalar(l string, c, parent int) *yaml.Node {
 		p.advance()
 		for {
 			l := p.current()
-			if min(indentOf(l), indent) < len(l) || !p.hasLF(l) {
+			if min(skipSpaces(l, 0), indent) < len(l) || !p.hasLF(l) {
 				break
 			}
 			trailing++

@@ -90,6 +90,7 @@ func TestSameTreeAsYAMLv3(t *testing.T) {
 		"a: 'x'    # trailing comment\nb: [a]   \n",
 		"a: \"\\t\\r\\ \\'\"\n",
 		"a one-line scalar document\n",
+		"a one-line scalar document\n...\n",
 	}
 	for _, src := range accepted {
 		if !check(t, src) {
@@ -112,6 +113,8 @@ func TestDeclines(t *testing.T) {
 		"? a\n: b\n",               // complex key
 		"a: multi\n  line plain\n", // multi-line plain
 		"- multi\n  line\n",        // multi-line plain in a sequence
+		"multi\n  line document\n", // multi-line plain at the top
+		"a: [1]\n  b: 2\n",         // a line after a flow value
 		"a: 'multi\n  line'\n",     // multi-line quoted
 		"a: [1,\n  2]\n",           // multi-line flow
 		"a: \"\\u00e9\"\n",         // escape for a non-ASCII character

@@ -29,6 +29,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -145,7 +146,7 @@ func run(bin string, rate int, duration, warmup time.Duration, manifests, policy
 	cpu1, self1 := procCPU(cmd.Process.Pid), selfCPU()
 	stop()
 	memWG.Wait()
-	if err != nil {
+	if res == nil {
 		return err
 	}
 	res.report(duration)
@@ -155,6 +156,9 @@ func run(bin string, rate int, duration, warmup time.Duration, manifests, policy
 	fmt.Printf("CPU: webhook %.2f cores (%v per request), load generator %.2f cores (%v per request)\n",
 		(cpu1-cpu0).Seconds()/wall, time.Duration(float64(cpu1-cpu0)/sent).Round(time.Microsecond),
 		(self1-self0).Seconds()/wall, time.Duration(float64(self1-self0)/sent).Round(time.Microsecond))
+	if err != nil {
+		return err
+	}
 	if res.errors > 0 {
 		return fmt.Errorf("%d errors", res.errors)
 	}
@@ -164,6 +168,7 @@ func run(bin string, rate int, duration, warmup time.Duration, manifests, policy
 type results struct {
 	mu        sync.Mutex
 	latencies []time.Duration
+	lateness  []time.Duration // how late the sender was, by its own clock
 	errors    int
 	firstErr  error
 	allowed   int
@@ -180,59 +185,100 @@ const connections = 32
 // response delays no later request's clock (no coordinated omission). The
 // requests of the warm-up are sent but not measured.
 //
+// One sender, on an OS thread of its own, sleeps until each due time and
+// writes the request on an idle connection; a reader goroutine per
+// connection takes the response. The sender does not hand requests to
+// other goroutines, since waking one costs tens of microseconds, and it
+// does not sleep with time.Sleep, whose timers fire on the network
+// poller's millisecond ticks: on this kind of machine a 300µs sleep lasts
+// about 1.1ms, and that delay would count as webhook latency. How late
+// the sender still is (the kernel's wake-up time) is reported beside the
+// latencies, which include it.
+//
 // The generator shares the machine's two cores with the webhook, so it is
-// kept lean: each connection is a goroutine that writes requests and reads
-// responses on a TLS connection of its own, without net/http's client,
-// whose transport costs several times more CPU per request.
+// kept lean: no net/http client, whose transport costs several times more
+// CPU per request, and no copy of the body per request.
 func drive(addr string, cfg *tls.Config, bodies [][]byte, rate int, warmup, duration time.Duration) (*results, error) {
-	res := &results{latencies: make([]time.Duration, 0, int(float64(rate)*duration.Seconds())+16)}
+	measured := int(float64(rate)*duration.Seconds()) + 16
+	res := &results{latencies: make([]time.Duration, 0, measured), lateness: make([]time.Duration, 0, measured)}
 	interval := time.Second / time.Duration(rate)
 	total := int((warmup + duration) / interval)
-	conns := make([]*conn, connections)
-	for i := range conns {
+	requests := make([]request, len(bodies))
+	for i, b := range bodies {
+		r, err := newRequest(addr, b)
+		if err != nil {
+			return nil, err
+		}
+		requests[i] = r
+	}
+	idle := make(chan *conn, connections)
+	var readers sync.WaitGroup
+	for range connections {
 		c, err := dial(addr, cfg)
 		if err != nil {
 			return nil, err
 		}
 		defer func() { _ = c.Close() }()
-		conns[i] = c
+		readers.Add(1)
+		go func() {
+			defer readers.Done()
+			c.readLoop(res, idle)
+		}()
+		idle <- c
 	}
-	type job struct {
-		due  time.Time
-		body []byte
-		seq  int
-	}
-	jobs := make(chan job, total) // never blocks the pacing loop
+
 	start := time.Now()
 	measureFrom := start.Add(warmup)
-	var wg sync.WaitGroup
-	for _, c := range conns {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var uid []byte
-			for j := range jobs {
-				uid = strconv.AppendInt(append(uid[:0], `"uid":"req-`...), int64(j.seq), 10)
-				uid = append(uid, '"')
-				allowed, err := c.review(bytes.Replace(j.body, []byte(`"uid":"UID"`), uid, 1))
-				lat := time.Since(j.due)
-				if j.due.Before(measureFrom) {
-					continue
-				}
-				res.record(lat, allowed, err)
+	err := func() error {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		finePacing()
+		for i := range total {
+			due := start.Add(time.Duration(i) * interval)
+			sleepUntil(due)
+			late := time.Since(due)
+			c := <-idle // waiting for a connection counts: the clock started at due
+			p := pending{due: due, measure: !due.Before(measureFrom)}
+			// The reader learns of the request first, so that it is
+			// already waiting on the socket when the response comes.
+			c.pending <- p
+			if err := c.send(requests[i%len(requests)], i); err != nil {
+				_ = c.Close() // its reader fails the request and hands c back
+				return fmt.Errorf("request %d: %w", i, err)
 			}
-		}()
-	}
-	for i := range total {
-		due := start.Add(time.Duration(i) * interval)
-		if d := time.Until(due); d > 0 {
-			time.Sleep(d)
+			if p.measure {
+				res.lateness = append(res.lateness, late) // only the sender appends
+			}
 		}
-		jobs <- job{due: due, body: bodies[i%len(bodies)], seq: i}
+		return nil
+	}()
+	for range connections {
+		c := <-idle // every response is in once every connection is idle again
+		close(c.pending)
 	}
-	close(jobs)
-	wg.Wait()
-	return res, nil
+	readers.Wait()
+	return res, err
+}
+
+// pending is a request on the wire, waiting for its response.
+type pending struct {
+	due     time.Time
+	measure bool
+}
+
+// request is one AdmissionReview, ready to send but for its UID: the
+// header up to the Content-Length value, and the body before and after
+// the UID.
+type request struct{ header, before, after []byte }
+
+func newRequest(host string, body []byte) (request, error) {
+	const placeholder = `"uid":"UID"`
+	i := bytes.Index(body, []byte(placeholder))
+	if i < 0 {
+		return request{}, errors.New("request body without a UID placeholder")
+	}
+	header := fmt.Appendf(nil, "POST /validate HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: ", host)
+	return request{header: header, before: body[:i], after: body[i+len(placeholder):]}, nil
 }
 
 func (r *results) record(lat time.Duration, allowed bool, err error) {
@@ -253,12 +299,14 @@ func (r *results) record(lat time.Duration, allowed bool, err error) {
 	}
 }
 
-// conn is one keep-alive HTTP/1.1 connection over TLS.
+// conn is one keep-alive HTTP/1.1 connection over TLS. The sender writes
+// on it; its reader goroutine reads the response to each request.
 type conn struct {
-	tc   *tls.Conn
-	br   *bufio.Reader
-	host string
-	req  []byte
+	tc      *tls.Conn
+	br      *bufio.Reader
+	pending chan pending // at most one: HTTP/1.1 without pipelining
+	req     []byte       // the request being written, reused
+	uid     []byte       // its UID field, reused
 }
 
 func dial(addr string, cfg *tls.Config) (*conn, error) {
@@ -266,23 +314,48 @@ func dial(addr string, cfg *tls.Config) (*conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &conn{tc: tc, br: bufio.NewReaderSize(tc, 64<<10), host: addr}, nil
+	return &conn{tc: tc, br: bufio.NewReaderSize(tc, 64<<10), pending: make(chan pending, 1)}, nil
 }
 
 func (c *conn) Close() error { return c.tc.Close() }
 
-// review posts one AdmissionReview and reports the verdict.
-func (c *conn) review(body []byte) (bool, error) {
-	if err := c.tc.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
-		return false, err
+// send writes request r with the UID req-SEQ.
+func (c *conn) send(r request, seq int) error {
+	if err := c.tc.SetWriteDeadline(time.Now().Add(10 * time.Second)); err != nil {
+		return err
 	}
-	c.req = append(c.req[:0], "POST /validate HTTP/1.1\r\nHost: "...)
-	c.req = append(c.req, c.host...)
-	c.req = append(c.req, "\r\nContent-Type: application/json\r\nContent-Length: "...)
-	c.req = strconv.AppendInt(c.req, int64(len(body)), 10)
+	c.uid = strconv.AppendInt(append(c.uid[:0], `"uid":"req-`...), int64(seq), 10)
+	c.uid = append(c.uid, '"')
+	c.req = append(c.req[:0], r.header...)
+	c.req = strconv.AppendInt(c.req, int64(len(r.before)+len(c.uid)+len(r.after)), 10)
 	c.req = append(c.req, "\r\n\r\n"...)
-	c.req = append(c.req, body...)
-	if _, err := c.tc.Write(c.req); err != nil {
+	c.req = append(c.req, r.before...)
+	c.req = append(c.req, c.uid...)
+	c.req = append(c.req, r.after...)
+	_, err := c.tc.Write(c.req)
+	return err
+}
+
+// readLoop reads the response to each request sent on c, records it,
+// and hands c back to the sender. It ends when pending is closed.
+func (c *conn) readLoop(res *results, idle chan<- *conn) {
+	for p := range c.pending {
+		allowed, err := c.response()
+		if p.measure {
+			res.record(time.Since(p.due), allowed, err)
+		}
+		if err != nil {
+			// The stream is out of step: the next send fails and ends
+			// the run.
+			_ = c.tc.Close()
+		}
+		idle <- c
+	}
+}
+
+// response reads one response and reports the verdict.
+func (c *conn) response() (bool, error) {
+	if err := c.tc.SetReadDeadline(time.Now().Add(10 * time.Second)); err != nil {
 		return false, err
 	}
 	resp, err := http.ReadResponse(c.br, nil)
@@ -309,12 +382,6 @@ func (c *conn) review(body []byte) (bool, error) {
 func (r *results) report(duration time.Duration) {
 	lat := r.latencies
 	slices.Sort(lat)
-	pct := func(p float64) time.Duration {
-		if len(lat) == 0 {
-			return 0
-		}
-		return lat[min(len(lat)-1, int(p*float64(len(lat))))]
-	}
 	total := len(lat) + r.errors
 	fmt.Printf("requests: %d measured (%.0f/s), %d allowed, %d denied, %d errors\n",
 		total, float64(total)/duration.Seconds(), r.allowed, r.denied, r.errors)
@@ -322,8 +389,19 @@ func (r *results) report(duration time.Duration) {
 		fmt.Printf("first error: %v\n", r.firstErr)
 	}
 	fmt.Printf("latency: p50 %v  p90 %v  p99 %v  p99.9 %v  max %v\n",
-		pct(0.50).Round(time.Microsecond), pct(0.90).Round(time.Microsecond), pct(0.99).Round(time.Microsecond),
-		pct(0.999).Round(time.Microsecond), pct(1).Round(time.Microsecond))
+		pct(lat, 0.50), pct(lat, 0.90), pct(lat, 0.99), pct(lat, 0.999), pct(lat, 1))
+	late := r.lateness
+	slices.Sort(late)
+	fmt.Printf("of which the sender's own lateness (woken after the due time): p50 %v  p99 %v  max %v\n",
+		pct(late, 0.50), pct(late, 0.99), pct(late, 1))
+}
+
+// pct returns the p-quantile of sorted, to the microsecond.
+func pct(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	return sorted[min(len(sorted)-1, int(p*float64(len(sorted))))].Round(time.Microsecond)
 }
 
 // memSampler reads the webhook's resident memory every second.

@@ -3,8 +3,10 @@ package admission
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/palisade-dev/palisade/internal/engine"
 	"github.com/palisade-dev/palisade/internal/object"
@@ -13,32 +15,21 @@ import (
 
 // TestAuditFindingsValue checks the findings annotation: every item
 // "rule:severity:path[:container]" that fits in maxAuditValue, then
-// ",+N more" for the N that do not, whatever the item lengths.
+// ",+N more" for the N that do not, whatever the item lengths, including
+// items that end exactly at the limit or one byte either side of it.
 func TestAuditFindingsValue(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
-	for range 200 {
-		v := &Verdict{Profile: &Profile{Name: "p", Mode: Enforce}}
-		var items []string
-		for i := range 1 + r.IntN(150) {
-			f := engine.Finding{Finding: rule.Finding{
-				RuleID:   "rule-" + strings.Repeat("x", r.IntN(40)),
-				Severity: rule.Severity(r.IntN(5)),
-				Path:     object.Path(fmt.Sprintf("spec.containers[%d]", i) + strings.Repeat(".f", r.IntN(20))),
-			}}
-			if r.IntN(2) == 0 {
-				f.Container = "c" + fmt.Sprint(i)
-			}
+	check := func(fs []engine.Finding) {
+		t.Helper()
+		want, length := "", 0
+		for i := range fs {
+			f := &fs[i]
 			item := fmt.Sprintf("%s:%s:%s", f.RuleID, f.Severity, f.Path)
 			if f.Container != "" {
 				item += ":" + f.Container
 			}
-			items = append(items, item)
-			v.Audited = append(v.Audited, f)
-		}
-		want, length := "", 0
-		for i, item := range items {
 			if length+len(item)+1 > maxAuditValue {
-				want += fmt.Sprintf(",+%d more", len(items)-i)
+				want += fmt.Sprintf(",+%d more", len(fs)-i)
 				break
 			}
 			if i > 0 {
@@ -48,8 +39,75 @@ func TestAuditFindingsValue(t *testing.T) {
 			want += item
 			length += len(item)
 		}
+		v := &Verdict{Profile: &Profile{Name: "p", Mode: Enforce}, Audited: fs}
 		if got := auditAnnotations(v)["findings"]; got != want {
-			t.Fatalf("findings annotation for %d items:\n got %q\nwant %q", len(items), got, want)
+			t.Fatalf("findings annotation for %d items:\n got %q\nwant %q", len(fs), got, want)
+		}
+	}
+	finding := func(id string, i int, pathLen int, container bool) engine.Finding {
+		f := engine.Finding{Finding: rule.Finding{
+			RuleID:   id,
+			Severity: rule.Severity(r.IntN(5)),
+			Path:     object.Path(fmt.Sprintf("spec.containers[%d]", i) + strings.Repeat(".f", pathLen)),
+		}}
+		if container {
+			f.Container = "c" + fmt.Sprint(i)
+		}
+		return f
+	}
+	for range 200 {
+		var fs []engine.Finding
+		for i := range 1 + r.IntN(150) {
+			fs = append(fs, finding("rule-"+strings.Repeat("x", r.IntN(40)), i, r.IntN(20), r.IntN(2) == 0))
+		}
+		check(fs)
+	}
+	// A first (or second) item whose end falls around the limit.
+	for pad := maxAuditValue - 40; pad < maxAuditValue-20; pad++ {
+		first := finding("r"+strings.Repeat("x", pad), 0, 0, false)
+		check([]engine.Finding{first, finding("next", 1, 0, true)})
+		check([]engine.Finding{finding("a", 9, 0, false), first, finding("next", 1, 0, true)})
+	}
+}
+
+// TestWarningsValue checks the warnings against their plain definition:
+// "palisade [rule] severity: message" cut to maxWarningLen at a character
+// boundary with "...", at most maxWarnings of them, the last counting the
+// findings left out.
+func TestWarningsValue(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	words := []string{"container", "é", "日本", "securityContext.privileged", " ", "x"}
+	for range 300 {
+		var fs []*engine.Finding
+		for i := range 1 + r.IntN(30) {
+			var msg strings.Builder
+			for msg.Len() < r.IntN(400) {
+				msg.WriteString(words[r.IntN(len(words))])
+			}
+			fs = append(fs, &engine.Finding{Finding: rule.Finding{
+				RuleID:   fmt.Sprintf("rule-%d%s", i, strings.Repeat("x", r.IntN(30))),
+				Severity: rule.Severity(r.IntN(5)),
+				Message:  msg.String(),
+			}})
+		}
+		var want []string
+		for i, f := range fs {
+			if i == maxWarnings-1 && len(fs) > maxWarnings {
+				want = append(want, fmt.Sprintf("palisade: and %d more findings", len(fs)-i))
+				break
+			}
+			w := fmt.Sprintf("palisade [%s] %s: %s", f.RuleID, f.Severity, f.Message)
+			if len(w) > maxWarningLen {
+				cut := maxWarningLen - 3
+				for !utf8.RuneStart(w[cut]) {
+					cut--
+				}
+				w = w[:cut] + "..."
+			}
+			want = append(want, w)
+		}
+		if got := warnings(fs); !slices.Equal(got, want) {
+			t.Fatalf("warnings for %d findings:\n got %q\nwant %q", len(fs), got, want)
 		}
 	}
 }

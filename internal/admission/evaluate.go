@@ -23,12 +23,13 @@ type Verdict struct {
 	// Object is the decoded object; nil when it did not decode.
 	Object *object.Object
 	// Denials are the findings that deny the request (enforce mode, at or
-	// above the profile's denyAt, new in this request).
-	Denials []engine.Finding
+	// above the profile's denyAt, new in this request). They point into
+	// Audited.
+	Denials []*engine.Finding
 	// Warnings are the findings returned as warnings: every finding in
 	// warn mode; in enforce mode the ones below denyAt and those an
-	// update did not introduce.
-	Warnings []engine.Finding
+	// update did not introduce. They point into Audited.
+	Warnings []*engine.Finding
 	// Audited are every finding that is neither suppressed nor exempt.
 	Audited []engine.Finding
 	// Exempted counts the findings an exemption let through; Suppressed
@@ -81,58 +82,55 @@ func (e *evaluator) evaluate(req *admissionv1.AdmissionRequest, obj *object.Obje
 			}
 		}
 	}
-	// Sort the findings into their lists in two passes, the first
-	// counting, so that each list is allocated once at its size: findings
-	// are large, and a request has dozens of them.
+	// Audited is the engine's own slice with the suppressed and exempt
+	// findings taken out, and the other lists point into it: findings are
+	// large, and a request has dozens of them, so none is copied.
 	now := e.now()
-	const (
-		skipped = iota
-		audited
-		denied
-		warned
-	)
-	class := make([]uint8, len(res.Findings))
+	kept := res.Findings[:0]
 	var nDenied, nWarned int
 	for i := range res.Findings {
 		f := &res.Findings[i]
 		switch {
 		case f.Suppressed != nil:
 			v.Suppressed++
+			continue
 		case e.exempt(req, obj, f, now):
 			v.Exempted++
-		case prof.Mode == Audit:
-			class[i] = audited
-		case prof.Mode == Enforce && f.Severity >= prof.DenyAt && !existing[keyOf(f)]:
-			class[i] = denied
+			continue
+		}
+		kept = append(kept, *f)
+		if e.denies(prof, f, existing) {
 			nDenied++
-		default:
-			class[i] = warned
+		} else if prof.Mode != Audit {
 			nWarned++
 		}
 	}
-	if n := len(res.Findings) - v.Suppressed - v.Exempted; n > 0 {
-		v.Audited = make([]engine.Finding, 0, n)
+	clear(res.Findings[len(kept):]) // drop what the taken-out findings point to
+	if len(kept) > 0 {
+		v.Audited = kept
 	}
 	if nDenied > 0 {
-		v.Denials = make([]engine.Finding, 0, nDenied)
+		v.Denials = make([]*engine.Finding, 0, nDenied)
 	}
 	if nWarned > 0 {
-		v.Warnings = make([]engine.Finding, 0, nWarned)
+		v.Warnings = make([]*engine.Finding, 0, nWarned)
 	}
-	for i, c := range class {
-		if c == skipped {
-			continue
-		}
-		f := res.Findings[i]
-		v.Audited = append(v.Audited, f)
-		switch c {
-		case denied:
+	for i := range v.Audited {
+		f := &v.Audited[i]
+		if e.denies(prof, f, existing) {
 			v.Denials = append(v.Denials, f)
-		case warned:
+		} else if prof.Mode != Audit {
 			v.Warnings = append(v.Warnings, f)
 		}
 	}
 	return v
+}
+
+// denies reports whether finding f, neither suppressed nor exempt, denies
+// the request: in enforce mode, at or above the profile's denyAt, and not
+// already in the object before this update.
+func (e *evaluator) denies(prof *Profile, f *engine.Finding, existing map[findingKey]bool) bool {
+	return prof.Mode == Enforce && f.Severity >= prof.DenyAt && !existing[keyOf(f)]
 }
 
 // run evaluates one object alone.

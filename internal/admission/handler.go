@@ -1,7 +1,6 @@
 package admission
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,8 +9,10 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -114,7 +115,8 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, mutating bool) {
 	if mutating {
 		endpoint = "mutate"
 	}
-	in, herr := readReview(w, r, mutating)
+	body, in, herr := readReview(w, r, mutating)
+	defer releaseBody(body)
 	if herr != nil {
 		if m := h.opts.Metrics; m != nil {
 			m.badRequests.WithLabelValues(herr.reason).Inc()
@@ -129,53 +131,59 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, mutating bool) {
 	resp, result := h.respond(req, in.object, mutating)
 	resp.UID = req.UID
 	out := admissionv1.AdmissionReview{TypeMeta: in.review.TypeMeta, Response: resp}
-	body, err := reviewJSON.Marshal(&out)
-	if err != nil {
-		http.Error(w, "encoding the response: "+err.Error(), http.StatusInternalServerError)
+	// The response is encoded into a pooled stream's buffer and written
+	// from there, not copied out as Marshal would.
+	stream := reviewJSON.BorrowStream(nil)
+	defer reviewJSON.ReturnStream(stream)
+	stream.WriteVal(&out)
+	if stream.Error != nil {
+		http.Error(w, "encoding the response: "+stream.Error.Error(), http.StatusInternalServerError)
 		return
 	}
 	// With its length known, net/http sends the response in one piece
 	// (one TLS record and one system call for most reviews) rather than
 	// chunked, which costs a second record to end the body.
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-	_, _ = w.Write(body)
+	w.Header().Set("Content-Length", strconv.Itoa(len(stream.Buffer())))
+	_, _ = w.Write(stream.Buffer())
 	if m := h.opts.Metrics; m != nil {
 		m.requests.WithLabelValues(endpoint, string(req.Operation), req.Kind.Kind, result).Inc()
 		m.latency.WithLabelValues(endpoint).Observe(time.Since(start).Seconds())
 	}
 }
 
-// readReview reads and checks one AdmissionReview.
-func readReview(w http.ResponseWriter, r *http.Request, keepRaw bool) (*incoming, *httpError) {
+// readReview reads and checks one AdmissionReview. body is the request
+// body, from bodyPool: the caller passes it to releaseBody once done
+// (parseReview keeps no reference to it).
+func readReview(w http.ResponseWriter, r *http.Request, keepRaw bool) (body *[]byte, _ *incoming, _ *httpError) {
 	if r.Method != http.MethodPost {
-		return nil, &httpError{http.StatusMethodNotAllowed, "method", "admission reviews are POSTed"}
+		return nil, nil, &httpError{http.StatusMethodNotAllowed, "method", "admission reviews are POSTed"}
 	}
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
-			return nil, &httpError{http.StatusUnsupportedMediaType, "content-type", fmt.Sprintf("content type %q is not application/json", ct)}
+			return nil, nil, &httpError{http.StatusUnsupportedMediaType, "content-type", fmt.Sprintf("content type %q is not application/json", ct)}
 		}
 	}
 	body, err := readBody(http.MaxBytesReader(w, r.Body, MaxRequestBytes), r.ContentLength)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return nil, &httpError{http.StatusRequestEntityTooLarge, "too-large", fmt.Sprintf("request body over %d bytes", MaxRequestBytes)}
+			return body, nil, &httpError{http.StatusRequestEntityTooLarge, "too-large", fmt.Sprintf("request body over %d bytes", MaxRequestBytes)}
 		}
-		return nil, &httpError{http.StatusBadRequest, "read", "reading the request: " + err.Error()}
+		return body, nil, &httpError{http.StatusBadRequest, "read", "reading the request: " + err.Error()}
 	}
-	in, err := parseReview(body, keepRaw)
+	in, err := parseReview(*body, keepRaw)
 	if err != nil {
-		return nil, &httpError{http.StatusBadRequest, "malformed", "the request is not an AdmissionReview: " + err.Error()}
+		return body, nil, &httpError{http.StatusBadRequest, "malformed", "the request is not an AdmissionReview: " + err.Error()}
 	}
 	review := &in.review
 	if review.APIVersion != webhookVersion || review.Kind != "AdmissionReview" {
-		return nil, &httpError{http.StatusBadRequest, "version", fmt.Sprintf("want an AdmissionReview of %s, got kind %q of %q", webhookVersion, review.Kind, review.APIVersion)}
+		return body, nil, &httpError{http.StatusBadRequest, "version", fmt.Sprintf("want an AdmissionReview of %s, got kind %q of %q", webhookVersion, review.Kind, review.APIVersion)}
 	}
 	if review.Request == nil || review.Request.UID == "" {
-		return nil, &httpError{http.StatusBadRequest, "no-request", "the AdmissionReview has no request or no request uid"}
+		return body, nil, &httpError{http.StatusBadRequest, "no-request", "the AdmissionReview has no request or no request uid"}
 	}
-	return in, nil
+	return body, in, nil
 }
 
 // respond decides one request. result is the metric label: allowed,
@@ -221,7 +229,7 @@ func (h *Handler) respond(req *admissionv1.AdmissionRequest, obj *object.Object,
 		if pol.InvalidObjects == Allow || mutating {
 			// The validating endpoint decides; the mutating one leaves
 			// what it cannot read alone.
-			return &admissionv1.AdmissionResponse{Allowed: true, Warnings: []string{truncate(msg)}}, "warned"
+			return &admissionv1.AdmissionResponse{Allowed: true, Warnings: []string{truncate(msg, maxWarningLen)}}, "warned"
 		}
 		log.Info("denied undecodable object", "error", err)
 		return deny(http.StatusBadRequest, msg), "denied"
@@ -230,7 +238,7 @@ func (h *Handler) respond(req *admissionv1.AdmissionRequest, obj *object.Object,
 		if pol.UnknownKinds == Deny && !mutating {
 			return deny(http.StatusBadRequest, fmt.Sprintf("palisade: no rules for kind %s in group %q, and the policy denies unknown kinds", req.Kind.Kind, req.Kind.Group)), "denied"
 		}
-		return &admissionv1.AdmissionResponse{Allowed: true, Warnings: []string{truncate(fmt.Sprintf("palisade: no rules for kind %s in group %q; not checked", req.Kind.Kind, req.Kind.Group))}}, "warned"
+		return &admissionv1.AdmissionResponse{Allowed: true, Warnings: []string{truncate(fmt.Sprintf("palisade: no rules for kind %s in group %q; not checked", req.Kind.Kind, req.Kind.Group), maxWarningLen)}}, "warned"
 	}
 	if mutating {
 		return h.respondMutate(ev, req, prof, log)
@@ -277,7 +285,7 @@ func (h *Handler) respondMutate(ev *evaluator, req *admissionv1.AdmissionRequest
 	if err != nil {
 		// Not mutating is safe: the validating endpoint still decides.
 		log.Warn("not mutated", "error", err)
-		return &admissionv1.AdmissionResponse{Allowed: true, Warnings: []string{truncate("palisade: not fixed: " + err.Error())}}, "warned"
+		return &admissionv1.AdmissionResponse{Allowed: true, Warnings: []string{truncate("palisade: not fixed: "+err.Error(), maxWarningLen)}}, "warned"
 	}
 	resp := &admissionv1.AdmissionResponse{Allowed: true}
 	if len(mut.Applied) > 0 {
@@ -298,7 +306,7 @@ func (h *Handler) respondMutate(ev *evaluator, req *admissionv1.AdmissionRequest
 	}
 	pt := admissionv1.PatchTypeJSONPatch
 	resp.Patch, resp.PatchType = patch, &pt
-	resp.Warnings = []string{truncate("palisade fixed: " + strings.Join(mut.Applied, ", "))}
+	resp.Warnings = []string{truncate("palisade fixed: "+strings.Join(mut.Applied, ", "), maxWarningLen)}
 	log.Info("mutated", "profile", prof.Name, "rules", mut.Applied)
 	return resp, "mutated"
 }
@@ -342,27 +350,58 @@ func deny(code int32, msg string) *admissionv1.AdmissionResponse {
 }
 
 // warnings renders findings as AdmissionResponse warnings: short, one per
-// finding, at most maxWarnings.
-func warnings(fs []engine.Finding) []string {
+// finding, at most maxWarnings. The warnings are written into one string
+// and cut from it, one allocation instead of one per warning.
+func warnings(fs []*engine.Finding) []string {
 	if len(fs) == 0 {
 		return nil
 	}
-	out := make([]string, 0, min(len(fs), maxWarnings))
-	for i, f := range fs {
-		if i == maxWarnings-1 && len(fs) > maxWarnings {
-			out = append(out, fmt.Sprintf("palisade: and %d more findings", len(fs)-i))
-			break
+	n := min(len(fs), maxWarnings)
+	more := len(fs) > maxWarnings // the last line counts the rest
+	if more {
+		n--
+	}
+	size := 0
+	for _, f := range fs[:n] {
+		size += min(maxWarningLen, len("palisade [] : ")+len(f.RuleID)+len(f.Severity.String())+len(f.Message))
+	}
+	var b strings.Builder
+	b.Grow(size + len("palisade: and 1000000 more findings"))
+	ends := make([]int, 0, maxWarnings)
+	for _, f := range fs[:n] {
+		start := b.Len()
+		b.WriteString("palisade [")
+		b.WriteString(f.RuleID)
+		b.WriteString("] ")
+		b.WriteString(f.Severity.String())
+		b.WriteString(": ")
+		if room := maxWarningLen - (b.Len() - start); len(f.Message) <= room {
+			b.WriteString(f.Message)
+		} else {
+			b.WriteString(truncate(f.Message, room))
 		}
-		out = append(out, truncate(fmt.Sprintf("palisade [%s] %s: %s", f.RuleID, f.Severity, f.Message)))
+		ends = append(ends, b.Len())
+	}
+	if more {
+		fmt.Fprintf(&b, "palisade: and %d more findings", len(fs)-n)
+		ends = append(ends, b.Len())
+	}
+	all := b.String()
+	out := make([]string, len(ends))
+	start := 0
+	for i, end := range ends {
+		out[i], start = all[start:end], end
 	}
 	return out
 }
 
-func truncate(s string) string {
-	if len(s) <= maxWarningLen {
+// truncate cuts s to at most limit bytes, ending in "..." when cut, at
+// the start of a UTF-8 sequence.
+func truncate(s string, limit int) string {
+	if len(s) <= limit {
 		return s
 	}
-	cut := maxWarningLen - len("...")
+	cut := max(0, limit-len("..."))
 	for cut > 0 && !isRuneStart(s[cut]) {
 		cut--
 	}
@@ -380,31 +419,7 @@ func auditAnnotations(v *Verdict) map[string]string {
 	}
 	a := map[string]string{"profile": v.Profile.Name, "mode": string(v.Profile.Mode)}
 	if len(v.Audited) > 0 {
-		// Each item is appended in place and cut off again when it does
-		// not fit: this runs on every admission request.
-		b := make([]byte, 0, min(maxAuditValue+32, 64*len(v.Audited)))
-		for i := range v.Audited {
-			f := &v.Audited[i]
-			start := len(b)
-			if i > 0 {
-				b = append(b, ',')
-			}
-			item := len(b)
-			b = append(b, f.RuleID...)
-			b = append(b, ':')
-			b = append(b, f.Severity.String()...)
-			b = append(b, ':')
-			b = append(b, f.Path...)
-			if f.Container != "" {
-				b = append(b, ':')
-				b = append(b, f.Container...)
-			}
-			if start+len(b)-item+1 > maxAuditValue {
-				b = fmt.Appendf(b[:start], ",+%d more", len(v.Audited)-i)
-				break
-			}
-		}
-		a["findings"] = string(b)
+		a["findings"] = auditFindings(v.Audited)
 	}
 	if v.Exempted > 0 {
 		a["exempted"] = fmt.Sprint(v.Exempted)
@@ -415,7 +430,56 @@ func auditAnnotations(v *Verdict) map[string]string {
 	return a
 }
 
-func ruleIDs(fs []engine.Finding) []string {
+// auditFindings renders findings as "rule:severity:path[:container]",
+// comma-separated, as many as fit in maxAuditValue, then ",+N more" for
+// the rest. It measures first and writes once: this runs on every
+// admission request.
+func auditFindings(fs []engine.Finding) string {
+	size, fit := 0, len(fs)
+	for i := range fs {
+		n := auditItemLen(&fs[i])
+		if size+n+1 > maxAuditValue {
+			fit = i
+			break
+		}
+		if i > 0 {
+			n++ // the comma before it
+		}
+		size += n
+	}
+	var b strings.Builder
+	b.Grow(size + len(",+1000000 more"))
+	for i := range fs[:fit] {
+		f := &fs[i]
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(f.RuleID)
+		b.WriteByte(':')
+		b.WriteString(f.Severity.String())
+		b.WriteByte(':')
+		b.WriteString(string(f.Path))
+		if f.Container != "" {
+			b.WriteByte(':')
+			b.WriteString(f.Container)
+		}
+	}
+	if fit < len(fs) {
+		fmt.Fprintf(&b, ",+%d more", len(fs)-fit)
+	}
+	return b.String()
+}
+
+// auditItemLen is the length of one finding's item in auditFindings.
+func auditItemLen(f *engine.Finding) int {
+	n := len(f.RuleID) + 1 + len(f.Severity.String()) + 1 + len(f.Path)
+	if f.Container != "" {
+		n += 1 + len(f.Container)
+	}
+	return n
+}
+
+func ruleIDs(fs []*engine.Finding) []string {
 	out := make([]string, 0, len(fs))
 	for _, f := range fs {
 		out = append(out, f.RuleID)
@@ -423,16 +487,48 @@ func ruleIDs(fs []engine.Finding) []string {
 	return out
 }
 
-// readBody reads a request body into one buffer sized from the declared
-// length, rather than growing one by doubling as io.ReadAll does, which
-// for a typical review allocated three times its size on every request.
-func readBody(r io.Reader, declared int64) ([]byte, error) {
-	var buf bytes.Buffer
+// bodyPool holds request body buffers. A review is read, decoded and
+// dropped within its request, so one buffer serves request after request
+// instead of each allocating (and the collector clearing) its own.
+var bodyPool = sync.Pool{New: func() any { return new([]byte) }}
+
+// maxPooledBody bounds the buffers kept: a rare huge review should not pin
+// megabytes in the pool.
+const maxPooledBody = 256 << 10
+
+// readBody reads a request body into a pooled buffer, sized from the
+// declared length when there is one. On error the buffer is returned too,
+// for releaseBody.
+func readBody(r io.Reader, declared int64) (*[]byte, error) {
+	buf := bodyPool.Get().(*[]byte)
+	b := (*buf)[:0]
 	if declared > 0 && declared <= MaxRequestBytes {
-		// ReadFrom grows the buffer whenever less than MinRead bytes are
-		// free, so leave that much beyond the body for the final read.
-		buf.Grow(int(declared) + bytes.MinRead)
+		// One byte more than declared, so that the read that finds the
+		// end of the body need not grow the buffer.
+		b = slices.Grow(b, int(declared)+1)
 	}
-	_, err := buf.ReadFrom(r)
-	return buf.Bytes(), err
+	for {
+		if len(b) == cap(b) {
+			b = slices.Grow(b, max(512, len(b)))
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			*buf = b
+			return buf, err
+		}
+	}
+	*buf = b
+	return buf, nil
+}
+
+// releaseBody returns a body buffer to the pool. Nil is allowed.
+func releaseBody(buf *[]byte) {
+	if buf == nil || cap(*buf) > maxPooledBody {
+		return
+	}
+	bodyPool.Put(buf)
 }

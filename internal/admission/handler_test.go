@@ -329,16 +329,27 @@ func TestInvalidObjectAndUnknownKind(t *testing.T) {
 }
 
 // TestReadBody reads bodies whose declared length is right, unknown, too
-// short or too long, and a reader that fails.
+// short or too long, of lengths that shrink and grow, so that pooled
+// buffers are reused with old bytes in them; and a reader that fails.
 func TestReadBody(t *testing.T) {
-	body := strings.Repeat("review ", 1000)
-	for _, declared := range []int64{int64(len(body)), 0, -1, 10, int64(len(body)) + 100, MaxRequestBytes + 1} {
-		got, err := readBody(strings.NewReader(body), declared)
-		if err != nil || string(got) != body {
-			t.Errorf("declared %d: got %d bytes, %v; want the %d bytes of the body", declared, len(got), err, len(body))
+	for _, n := range []int{7000, 3, 0, 511, 512, 513, 400000, 1} {
+		body := strings.Repeat("review ", n/7+1)[:n]
+		for _, declared := range []int64{int64(len(body)), 0, -1, 10, int64(len(body)) + 100, MaxRequestBytes + 1} {
+			got, err := readBody(iotest.OneByteReader(strings.NewReader(body)), declared)
+			if err != nil || string(*got) != body {
+				t.Errorf("declared %d: got %d bytes, %v; want the %d bytes of the body", declared, len(*got), err, len(body))
+			}
+			releaseBody(got)
+			got, err = readBody(strings.NewReader(body), declared)
+			if err != nil || string(*got) != body {
+				t.Errorf("declared %d: got %d bytes, %v; want the %d bytes of the body", declared, len(*got), err, len(body))
+			}
+			releaseBody(got)
 		}
 	}
-	if _, err := readBody(iotest.ErrReader(errors.New("connection reset")), 100); err == nil {
+	buf, err := readBody(iotest.ErrReader(errors.New("connection reset")), 100)
+	if err == nil {
 		t.Error("a failing reader gave no error")
 	}
+	releaseBody(buf)
 }

@@ -122,3 +122,52 @@ func TestParseReviewSkipsManagedFields(t *testing.T) {
 		t.Errorf("managedFields %v, labels %v, name %q", m.ManagedFields, m.Labels, in.object.Name)
 	}
 }
+
+// TestParseReviewKeepsNoReferenceToBody: the handler reuses request body
+// buffers, so nothing parseReview returns may point into the body. Each
+// review is decoded from a buffer that is then overwritten, and must equal
+// the same review decoded from a buffer left alone.
+func TestParseReviewKeepsNoReferenceToBody(t *testing.T) {
+	pod := fixture(t, "good-pod.yaml")
+	custom := []byte(`{"apiVersion":"example.com/v1","kind":"Widget","metadata":{"name":"w","labels":{"a":"b"}},"spec":{"image":"x:1"}}`)
+	badObject := []byte(`{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"containers":"not a list"}}`)
+	bodies := map[string][]byte{}
+	for name, obj := range map[string][]byte{
+		"deployment":     fixture(t, "privileged-deployment.yaml"),
+		"pod":            pod,
+		"unknown kind":   custom,
+		"unsound object": badObject,
+	} {
+		for _, op := range []admissionv1.Operation{admissionv1.Create, admissionv1.Update} {
+			var old []byte
+			if op == admissionv1.Update {
+				old = obj
+			}
+			rv := reviewOf(t, op, obj, old, alice)
+			if name == "unknown kind" {
+				rv.Request.Kind.Group, rv.Request.Kind.Kind = "example.com", "Widget"
+			}
+			body, err := json.Marshal(rv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			bodies[name+" "+string(op)] = body
+		}
+	}
+	for name, body := range bodies {
+		for _, keepRaw := range []bool{false, true} {
+			want, wantErr := parseReview(bytes.Clone(body), keepRaw)
+			scratch := bytes.Clone(body)
+			got, gotErr := parseReview(scratch, keepRaw)
+			for i := range scratch {
+				scratch[i] = 'x'
+			}
+			if (gotErr == nil) != (wantErr == nil) {
+				t.Fatalf("%s: errors differ: %v, %v", name, gotErr, wantErr)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("%s (keepRaw %v): the decoded review changed with the body it came from", name, keepRaw)
+			}
+		}
+	}
+}

@@ -533,7 +533,9 @@ func deployment(o Options) *appsv1.Deployment {
 						ImagePullPolicy: pull,
 						Args:            Args(),
 						// The Go runtime collects harder as memory nears
-						// the container's limit instead of being killed.
+						// the container's limit instead of being killed,
+						// and the webhook collects by a heap budget of a
+						// third of the limit (--heap-target-mib).
 						Env: []corev1.EnvVar{{Name: "GOMEMLIMIT", ValueFrom: &corev1.EnvVarSource{
 							ResourceFieldRef: &corev1.ResourceFieldSelector{Resource: "limits.memory"},
 						}}},
@@ -545,12 +547,14 @@ func deployment(o Options) *appsv1.Deployment {
 						LivenessProbe:  probe("/healthz", 6),
 						Resources: corev1.ResourceRequirements{
 							Requests: corev1.ResourceList{
-								corev1.ResourceCPU:    resource.MustParse("100m"),
-								corev1.ResourceMemory: resource.MustParse("128Mi"),
+								corev1.ResourceCPU: resource.MustParse("100m"),
+								// About what a busy webhook holds: the 128 MiB
+								// heap budget and the binary.
+								corev1.ResourceMemory: resource.MustParse("192Mi"),
 							},
 							Limits: corev1.ResourceList{
 								corev1.ResourceCPU:    resource.MustParse("1"),
-								corev1.ResourceMemory: resource.MustParse("256Mi"),
+								corev1.ResourceMemory: resource.MustParse("384Mi"),
 							},
 						},
 						SecurityContext: &corev1.SecurityContext{

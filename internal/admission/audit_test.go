@@ -111,3 +111,58 @@ func TestWarningsValue(t *testing.T) {
 		}
 	}
 }
+
+// TestSummaryText checks the denial message against its plain definition
+// in fmt terms, on random denials and on rule errors.
+func TestSummaryText(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	catalog := map[string]*rule.Rule{"with-fix": {Meta: rule.Meta{ID: "with-fix", Remediation: "Set it to false"}}, "no-fix": {Meta: rule.Meta{ID: "no-fix"}}}
+	for range 200 {
+		o := &object.Object{Kind: "Deployment", Name: []string{"", "web"}[r.IntN(2)], RawNamespace: []string{"", "shop"}[r.IntN(2)]}
+		v := &Verdict{Profile: &Profile{Name: "p", DenyAt: rule.Severity(r.IntN(5))}, Object: o}
+		for i := range r.IntN(4) {
+			f := &engine.Finding{Finding: rule.Finding{
+				RuleID:    []string{"with-fix", "no-fix", "unknown"}[r.IntN(3)],
+				Severity:  rule.Severity(r.IntN(5)),
+				Container: []string{"", "app", `we"ird`}[r.IntN(3)],
+				Path:      object.Path([]string{"", fmt.Sprintf("spec.containers[%d].image", i)}[r.IntN(2)]),
+				Message:   "message " + fmt.Sprint(i),
+			}}
+			v.Denials = append(v.Denials, f)
+		}
+		if len(v.Denials) == 0 {
+			v.RuleErrors = []engine.RuleError{{RuleID: "broken", Err: fmt.Errorf("panic: %d", r.IntN(9))}}
+		}
+		var want strings.Builder
+		fmt.Fprintf(&want, "palisade denied %s", o.Kind)
+		if o.RawNamespace != "" {
+			fmt.Fprintf(&want, " %s/%s", o.RawNamespace, o.Name)
+		} else if o.Name != "" {
+			fmt.Fprintf(&want, " %s", o.Name)
+		}
+		if len(v.Denials) == 0 {
+			want.WriteString(": rules could not evaluate it:")
+			for _, re := range v.RuleErrors {
+				fmt.Fprintf(&want, "\n- %s: %v", re.RuleID, re.Err)
+			}
+		} else {
+			fmt.Fprintf(&want, " (profile %s, denies %s and above):", v.Profile.Name, v.Profile.DenyAt)
+		}
+		for _, f := range v.Denials {
+			fmt.Fprintf(&want, "\n- [%s] %s", f.RuleID, f.Severity)
+			if f.Container != "" {
+				fmt.Fprintf(&want, " container %q", f.Container)
+			}
+			if f.Path != "" {
+				fmt.Fprintf(&want, " %s", f.Path)
+			}
+			fmt.Fprintf(&want, ": %s", f.Message)
+			if rl := catalog[f.RuleID]; rl != nil && rl.Remediation != "" {
+				fmt.Fprintf(&want, ". Fix: %s", rl.Remediation)
+			}
+		}
+		if got := v.Summary(catalog); got != want.String() {
+			t.Fatalf("summary:\n got %q\nwant %q", got, want.String())
+		}
+	}
+}

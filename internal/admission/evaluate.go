@@ -1,10 +1,10 @@
 package admission
 
 import (
-	"fmt"
 	"path"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -230,35 +230,42 @@ func (ex *Exemption) imagesMatch(obj *object.Object, f *engine.Finding) bool {
 
 // Summary renders the denial message: the object, then per finding the
 // rule, severity, container, field and remediation, so that the person
-// who ran kubectl apply can fix it without looking anything up.
+// who ran kubectl apply can fix it without looking anything up. It is
+// built with plain appends, not fmt: a denial is written per request.
 func (v *Verdict) Summary(catalog map[string]*rule.Rule) string {
 	var b strings.Builder
+	b.Grow(256 * (1 + len(v.Denials)))
+	w := func(parts ...string) {
+		for _, p := range parts {
+			b.WriteString(p)
+		}
+	}
 	o := v.Object
-	fmt.Fprintf(&b, "palisade denied %s", o.Kind)
+	w("palisade denied ", o.Kind)
 	if o.RawNamespace != "" {
-		fmt.Fprintf(&b, " %s/%s", o.RawNamespace, o.Name)
+		w(" ", o.RawNamespace, "/", o.Name)
 	} else if o.Name != "" {
-		fmt.Fprintf(&b, " %s", o.Name)
+		w(" ", o.Name)
 	}
 	if len(v.Denials) == 0 {
-		b.WriteString(": rules could not evaluate it:")
+		w(": rules could not evaluate it:")
 		for _, re := range v.RuleErrors {
-			fmt.Fprintf(&b, "\n- %s: %v", re.RuleID, re.Err)
+			w("\n- ", re.RuleID, ": ", re.Err.Error())
 		}
 		return b.String()
 	}
-	fmt.Fprintf(&b, " (profile %s, denies %s and above):", v.Profile.Name, v.Profile.DenyAt)
+	w(" (profile ", v.Profile.Name, ", denies ", v.Profile.DenyAt.String(), " and above):")
 	for _, f := range v.Denials {
-		fmt.Fprintf(&b, "\n- [%s] %s", f.RuleID, f.Severity)
+		w("\n- [", f.RuleID, "] ", f.Severity.String())
 		if f.Container != "" {
-			fmt.Fprintf(&b, " container %q", f.Container)
+			w(" container ", strconv.Quote(f.Container))
 		}
 		if f.Path != "" {
-			fmt.Fprintf(&b, " %s", f.Path)
+			w(" ", string(f.Path))
 		}
-		fmt.Fprintf(&b, ": %s", f.Message)
+		w(": ", f.Message)
 		if r := catalog[f.RuleID]; r != nil && r.Remediation != "" {
-			fmt.Fprintf(&b, ". Fix: %s", r.Remediation)
+			w(". Fix: ", r.Remediation)
 		}
 	}
 	return b.String()

@@ -50,10 +50,13 @@ func Mask(s string) string {
 //     with the key it is assigned to, which covers configuration files,
 //     connection strings and command lines embedded in a value.
 func Scan(name, value string) []Credential {
-	byLine := map[int]Credential{}
+	// Few values hold any credential, and none holds many: a slice
+	// searched for the line beats a map, and nothing is allocated for a
+	// value without one.
+	var out []Credential
 	add := func(c Credential) {
-		if _, dup := byLine[c.Line]; !dup {
-			byLine[c.Line] = c
+		if !slices.ContainsFunc(out, func(o Credential) bool { return o.Line == c.Line }) {
+			out = append(out, c)
 		}
 	}
 	for _, d := range detectors {
@@ -64,27 +67,28 @@ func Scan(name, value string) []Credential {
 			add(Credential{Kind: d.kind, Secret: h.secret, Line: 1 + strings.Count(value[:h.at], "\n")})
 		}
 	}
-	lines := strings.Split(value, "\n")
-	if len(lines) == 1 {
+	if strings.IndexByte(value, '\n') < 0 {
 		if c, ok := namedSecret(name, value); ok {
 			c.Line = 1
 			add(c)
 		}
 	}
-	for i, line := range lines {
+	rest := value
+	for i := 1; ; i++ {
+		line, more, found := strings.Cut(rest, "\n")
 		for _, a := range assignments(line) {
 			if c, ok := namedSecret(a.key, a.value); ok {
-				c.Line = i + 1
+				c.Line = i
 				add(c)
 				break
 			}
 		}
+		if !found {
+			break
+		}
+		rest = more
 	}
-	out := make([]Credential, 0, len(byLine))
-	for _, c := range byLine {
-		out = append(out, c)
-	}
-	slices.SortFunc(out, func(a, b Credential) int { return a.Line - b.Line })
+	slices.SortStableFunc(out, func(a, b Credential) int { return a.Line - b.Line })
 	return out
 }
 

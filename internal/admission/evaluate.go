@@ -99,7 +99,7 @@ func (e *evaluator) evaluate(req *admissionv1.AdmissionRequest, obj *object.Obje
 			continue
 		}
 		kept = append(kept, *f)
-		if e.denies(prof, f, existing) {
+		if denies(prof, f, existing) {
 			nDenied++
 		} else if prof.Mode != Audit {
 			nWarned++
@@ -117,7 +117,7 @@ func (e *evaluator) evaluate(req *admissionv1.AdmissionRequest, obj *object.Obje
 	}
 	for i := range v.Audited {
 		f := &v.Audited[i]
-		if e.denies(prof, f, existing) {
+		if denies(prof, f, existing) {
 			v.Denials = append(v.Denials, f)
 		} else if prof.Mode != Audit {
 			v.Warnings = append(v.Warnings, f)
@@ -129,7 +129,7 @@ func (e *evaluator) evaluate(req *admissionv1.AdmissionRequest, obj *object.Obje
 // denies reports whether finding f, neither suppressed nor exempt, denies
 // the request: in enforce mode, at or above the profile's denyAt, and not
 // already in the object before this update.
-func (e *evaluator) denies(prof *Profile, f *engine.Finding, existing map[findingKey]bool) bool {
+func denies(prof *Profile, f *engine.Finding, existing map[findingKey]bool) bool {
 	return prof.Mode == Enforce && f.Severity >= prof.DenyAt && !existing[keyOf(f)]
 }
 

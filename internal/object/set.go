@@ -34,16 +34,19 @@ type memoEntry struct {
 	failed bool
 }
 
-// NewSet indexes objs. The order of objs is kept in every index.
+// NewSet indexes objs. The order of objs is kept in every index. A set of
+// one object, which is what an admission request evaluates, is not
+// indexed: its queries compare against the object, and the maps would
+// cost more than the whole lookup.
 func NewSet(objs []*Object) *Set {
-	s := &Set{
-		all:       objs,
-		byKind:    make(map[string][]*Object),
-		byKindNS:  make(map[kindNS][]*Object),
-		byName:    make(map[kindNSName]*Object, len(objs)),
-		workloads: make(map[string][]*Object),
-		memo:      make(map[any]*memoEntry),
+	s := &Set{all: objs}
+	if len(objs) == 1 {
+		return s
 	}
+	s.byKind = make(map[string][]*Object)
+	s.byKindNS = make(map[kindNS][]*Object)
+	s.byName = make(map[kindNSName]*Object, len(objs))
+	s.workloads = make(map[string][]*Object)
 	for _, o := range objs {
 		s.byKind[o.Kind] = append(s.byKind[o.Kind], o)
 		k := kindNS{o.Kind, o.Namespace()}
@@ -58,14 +61,31 @@ func NewSet(objs []*Object) *Set {
 	return s
 }
 
+// only returns the set's one object when the set has one and it matches,
+// for the queries of an unindexed set.
+func (s *Set) only(match func(o *Object) bool) []*Object {
+	if match(s.all[0]) {
+		return s.all
+	}
+	return nil
+}
+
 // All returns every object in load order. Callers must not modify it.
 func (s *Set) All() []*Object { return s.all }
 
 // Kind returns the objects of one kind (any group or version).
-func (s *Set) Kind(kind string) []*Object { return s.byKind[kind] }
+func (s *Set) Kind(kind string) []*Object {
+	if len(s.all) == 1 {
+		return s.only(func(o *Object) bool { return o.Kind == kind })
+	}
+	return s.byKind[kind]
+}
 
 // InNamespace returns the objects of one kind in one effective namespace.
 func (s *Set) InNamespace(kind, namespace string) []*Object {
+	if len(s.all) == 1 {
+		return s.only(func(o *Object) bool { return o.Kind == kind && o.Namespace() == namespace })
+	}
 	return s.byKindNS[kindNS{kind, namespace}]
 }
 
@@ -74,6 +94,12 @@ func (s *Set) InNamespace(kind, namespace string) []*Object {
 // cluster-scoped kinds pass DefaultNamespace or the namespace the manifest
 // (wrongly) gave.
 func (s *Set) Lookup(kind, namespace, name string) *Object {
+	if len(s.all) == 1 {
+		if m := s.only(func(o *Object) bool { return o.Kind == kind && o.Namespace() == namespace && o.Name == name }); m != nil {
+			return m[0]
+		}
+		return nil
+	}
 	return s.byName[kindNSName{kind, namespace, name}]
 }
 
@@ -90,7 +116,15 @@ func (s *Set) Workloads() []*Object {
 
 // WorkloadsIn returns the objects with a pod template in one effective
 // namespace. Callers must not modify the slice.
-func (s *Set) WorkloadsIn(namespace string) []*Object { return s.workloads[namespace] }
+func (s *Set) WorkloadsIn(namespace string) []*Object {
+	if len(s.all) == 1 {
+		return s.only(func(o *Object) bool {
+			_, ok := o.PodTemplate()
+			return ok && o.Namespace() == namespace
+		})
+	}
+	return s.workloads[namespace]
+}
 
 // Memo returns the value build computes for key, computing it at most once
 // per Set. Rules use it for summaries that many objects consult (the

@@ -114,6 +114,42 @@ func TestSet(t *testing.T) {
 	}
 }
 
+// TestSetOfOne: a set of one object answers from the object, without
+// indexes. Each query must answer as an indexed set does that holds the
+// same object and one more that matches no query.
+func TestSetOfOne(t *testing.T) {
+	res := decodeOK(t, "set.yaml", []byte(setManifest))
+	other := decodeOK(t, "other.yaml", []byte("apiVersion: v1\nkind: Other\nmetadata: {name: zz, namespace: elsewhere}\n")).Objects[0]
+	kinds := []string{"ConfigMap", "Deployment", "Pod", "CronJob", "ClusterRole", "Namespace", "Secret"}
+	namespaces := []string{"default", "prod", "empty", "", "nope"}
+	objNames := []string{"a", "web", "p", "nightly", "reader", "empty", "b"}
+	for _, o := range res.Objects {
+		one, indexed := NewSet([]*Object{o}), NewSet([]*Object{o, other})
+		check := func(query string, got, want []*Object) {
+			t.Helper()
+			if names(got) != names(want) {
+				t.Errorf("%s of {%s} = %q, indexed %q", query, names([]*Object{o}), names(got), names(want))
+			}
+		}
+		for _, k := range kinds {
+			check("Kind("+k+")", one.Kind(k), indexed.Kind(k))
+			for _, ns := range namespaces {
+				check("InNamespace("+k+", "+ns+")", one.InNamespace(k, ns), indexed.InNamespace(k, ns))
+				for _, n := range objNames {
+					got, want := one.Lookup(k, ns, n), indexed.Lookup(k, ns, n)
+					if got != want {
+						t.Errorf("Lookup(%s, %s, %s) of {%s} = %v, indexed %v", k, ns, n, names([]*Object{o}), got, want)
+					}
+				}
+			}
+		}
+		for _, ns := range namespaces {
+			check("WorkloadsIn("+ns+")", one.WorkloadsIn(ns), indexed.WorkloadsIn(ns))
+		}
+		check("Workloads()", one.Workloads(), indexed.Workloads())
+	}
+}
+
 type memoKey struct{ n int }
 
 // TestSetMemo runs many goroutines asking for the same keys: each build

@@ -30,6 +30,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -51,6 +52,7 @@ func main() {
 	manifests := flag.String("manifests", "bench/testdata/webhook", "directory of manifests to send, in turn")
 	policy := flag.String("policy", "", "policy file for the webhook (default: the built-in policy)")
 	profile := flag.String("cpuprofile", "", "have the webhook write a CPU profile to this file")
+	selfProfile := flag.String("generator-cpuprofile", "", "write the load generator's own CPU profile to this file")
 	noop := flag.Bool("noop", false, "measure a server that only reads each review and allows it, instead of palisade: the floor this machine sets")
 	serveNoop := flag.String("serve-noop", "", "internal: serve the no-op webhook on `ADDR` with the key pair in -dir")
 	dir := flag.String("dir", "", "internal: key pair directory for -serve-noop")
@@ -74,9 +76,17 @@ func main() {
 		fmt.Fprintln(os.Stderr, "webhookload: -palisade is required")
 		os.Exit(2)
 	}
+	if *selfProfile != "" {
+		stop, err := startProfile(*selfProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "webhookload:", err)
+			os.Exit(1)
+		}
+		defer stop()
+	}
 	if err := run(*bin, *rate, *duration, *warmup, *manifests, *policy, *profile); err != nil {
 		fmt.Fprintln(os.Stderr, "webhookload:", err)
-		os.Exit(1)
+		os.Exit(1) //nolint:gocritic // a failed run's profile is not worth keeping
 	}
 }
 
@@ -394,6 +404,22 @@ func (r *results) report(duration time.Duration) {
 	slices.Sort(late)
 	fmt.Printf("of which the sender's own lateness (woken after the due time): p50 %v  p99 %v  max %v\n",
 		pct(late, 0.50), pct(late, 0.99), pct(late, 1))
+}
+
+// startProfile writes this process's CPU profile to path until stop.
+func startProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path) //nolint:gosec // the path is the operator's
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		_ = f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		_ = f.Close()
+	}, nil
 }
 
 // pct returns the p-quantile of sorted, to the microsecond.

@@ -30,7 +30,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -42,6 +41,7 @@ import (
 
 	"github.com/palisade-dev/palisade/internal/admission/admissiontest"
 	"github.com/palisade-dev/palisade/internal/deploy"
+	"github.com/palisade-dev/palisade/internal/profiling"
 )
 
 func main() {
@@ -77,7 +77,7 @@ func main() {
 		os.Exit(2)
 	}
 	if *selfProfile != "" {
-		stop, err := startProfile(*selfProfile)
+		stop, err := profiling.StartCPU(*selfProfile)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "webhookload:", err)
 			os.Exit(1)
@@ -404,22 +404,6 @@ func (r *results) report(duration time.Duration) {
 	slices.Sort(late)
 	fmt.Printf("of which the sender's own lateness (woken after the due time): p50 %v  p99 %v  max %v\n",
 		pct(late, 0.50), pct(late, 0.99), pct(late, 1))
-}
-
-// startProfile writes this process's CPU profile to path until stop.
-func startProfile(path string) (stop func(), err error) {
-	f, err := os.Create(path) //nolint:gosec // the path is the operator's
-	if err != nil {
-		return nil, err
-	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		_ = f.Close()
-		return nil, err
-	}
-	return func() {
-		pprof.StopCPUProfile()
-		_ = f.Close()
-	}, nil
 }
 
 // pct returns the p-quantile of sorted, to the microsecond.

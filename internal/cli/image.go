@@ -18,6 +18,7 @@ import (
 	"github.com/palisade-dev/palisade/internal/image/source"
 	"github.com/palisade-dev/palisade/internal/image/vuln"
 	"github.com/palisade-dev/palisade/internal/image/walk"
+	"github.com/palisade-dev/palisade/internal/profiling"
 	"github.com/palisade-dev/palisade/internal/rule"
 )
 
@@ -93,7 +94,7 @@ func runImage(ctx context.Context, e *env, f imageFlags, ref string) error {
 		ctx = context.Background()
 	}
 	if f.cpuProfile != "" {
-		stop, err := startCPUProfile(f.cpuProfile)
+		stop, err := profiling.StartCPU(f.cpuProfile)
 		if err != nil {
 			return err
 		}

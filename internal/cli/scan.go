@@ -7,8 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
-	"runtime/pprof"
 	"slices"
 	"strings"
 	"time"
@@ -19,6 +17,7 @@ import (
 	"github.com/palisade-dev/palisade/internal/config"
 	"github.com/palisade-dev/palisade/internal/engine"
 	"github.com/palisade-dev/palisade/internal/object"
+	"github.com/palisade-dev/palisade/internal/profiling"
 	"github.com/palisade-dev/palisade/internal/report"
 	"github.com/palisade-dev/palisade/internal/rule"
 	"github.com/palisade-dev/palisade/internal/rules"
@@ -170,7 +169,7 @@ func parseOutputs(specs []string, formats []string) ([]output, error) {
 
 func runScan(e *env, f scanFlags, paths []string) error {
 	if f.cpuProfile != "" {
-		stop, err := startCPUProfile(f.cpuProfile)
+		stop, err := profiling.StartCPU(f.cpuProfile)
 		if err != nil {
 			return err
 		}
@@ -266,7 +265,7 @@ func runScan(e *env, f scanFlags, paths []string) error {
 	})
 	res.Notices = append(liveNotices, res.Notices...)
 	if f.memProfile != "" {
-		if err := writeHeapProfile(f.memProfile); err != nil {
+		if err := profiling.WriteHeap(f.memProfile); err != nil {
 			return err
 		}
 	}
@@ -420,37 +419,6 @@ func isTerminal(w io.Writer) bool {
 	}
 	file, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(file.Fd())) //nolint:gosec // file descriptors fit in int
-}
-
-func startCPUProfile(file string) (stop func(), err error) {
-	out, err := os.Create(filepath.Clean(file))
-	if err != nil {
-		return nil, err
-	}
-	if err := pprof.StartCPUProfile(out); err != nil {
-		_ = out.Close()
-		return nil, err
-	}
-	return func() {
-		pprof.StopCPUProfile()
-		_ = out.Close()
-	}, nil
-}
-
-// writeHeapProfile writes what is live on the heap now (after a
-// collection, so that garbage does not count) and what was allocated so far.
-func writeHeapProfile(file string) (err error) {
-	out, err := os.Create(filepath.Clean(file))
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if cerr := out.Close(); err == nil {
-			err = cerr
-		}
-	}()
-	runtime.GC()
-	return pprof.Lookup("heap").WriteTo(out, 0)
 }
 
 func firstNonEmpty(vals ...string) string {

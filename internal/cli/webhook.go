@@ -15,6 +15,7 @@ import (
 
 	"github.com/palisade-dev/palisade/internal/admission"
 	"github.com/palisade-dev/palisade/internal/gcbudget"
+	"github.com/palisade-dev/palisade/internal/profiling"
 	"github.com/palisade-dev/palisade/internal/rules"
 	"github.com/palisade-dev/palisade/internal/source/cluster"
 )
@@ -195,7 +196,7 @@ func runWebhook(ctx context.Context, e *env, f webhookFlags) error {
 		defer gcbudget.Start(budget)()
 	}
 	if f.cpuProfile != "" {
-		stop, err := startCPUProfile(f.cpuProfile)
+		stop, err := profiling.StartCPU(f.cpuProfile)
 		if err != nil {
 			return err
 		}

@@ -1,0 +1,43 @@
+// Package profiling writes the CPU and heap profiles that the commands'
+// hidden --cpuprofile and --memprofile flags, and the benchmark tools, ask
+// for: the numbers in performance reports come from these.
+package profiling
+
+import (
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+)
+
+// StartCPU profiles the process's CPU use into file until stop is called.
+func StartCPU(file string) (stop func(), err error) {
+	out, err := os.Create(filepath.Clean(file))
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(out); err != nil {
+		_ = out.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		_ = out.Close()
+	}, nil
+}
+
+// WriteHeap writes what is live on the heap now (after a collection, so
+// that garbage does not count) and what was allocated so far.
+func WriteHeap(file string) (err error) {
+	out, err := os.Create(filepath.Clean(file))
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := out.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	runtime.GC()
+	return pprof.Lookup("heap").WriteTo(out, 0)
+}

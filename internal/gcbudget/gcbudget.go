@@ -7,7 +7,7 @@
 // live and allocates tens of kilobytes per request that die with it, so at
 // any fixed GOGC it collects several times a second; each cycle costs a
 // fixed amount of work and slows the requests it overlaps, which shows in
-// the latency tail. Trading some tens of megabytes for far fewer cycles is
+// the latency tail. Trading about a hundred megabytes for far fewer cycles is
 // the better deal for such a server.
 //
 // A budget alone would be unsafe: if the live heap grew to the budget, the

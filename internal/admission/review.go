@@ -4,10 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"unsafe"
 
 	jsoniter "github.com/json-iterator/go"
-	"github.com/modern-go/reflect2"
 	admissionv1 "k8s.io/api/admission/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -18,30 +16,12 @@ import (
 // reviewJSON decodes reviews: json-iterator, configured as the API server
 // configured it for years (case-sensitive), is about twice as fast as
 // encoding/json here, and decoding is a large share of a request's cost.
-// It skips metadata.managedFields, which the API server fills in before
-// admission and no rule reads.
+// reviewDecoders makes it faster still for the types it decodes most.
 var reviewJSON = func() jsoniter.API {
 	api := jsoniter.Config{EscapeHTML: true, CaseSensitive: true}.Froze()
-	api.RegisterExtension(&skipManagedFields{})
+	api.RegisterExtension(&reviewDecoders{})
 	return api
 }()
-
-// skipManagedFields decodes every []metav1.ManagedFieldsEntry as empty,
-// skipping its JSON.
-type skipManagedFields struct{ jsoniter.DummyExtension }
-
-var managedFieldsType = reflect2.TypeOf([]metav1.ManagedFieldsEntry(nil))
-
-func (*skipManagedFields) CreateDecoder(typ reflect2.Type) jsoniter.ValDecoder {
-	if typ == managedFieldsType {
-		return skipDecoder{}
-	}
-	return nil
-}
-
-type skipDecoder struct{}
-
-func (skipDecoder) Decode(_ unsafe.Pointer, it *jsoniter.Iterator) { it.Skip() } //nolint:gosec // the pointer is not used
 
 // incoming is a decoded AdmissionReview.
 type incoming struct {

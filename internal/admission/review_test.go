@@ -5,12 +5,19 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
+	"unicode/utf8"
 
 	admissionv1 "k8s.io/api/admission/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	kjson "sigs.k8s.io/json"
+	"sigs.k8s.io/yaml"
 
+	"github.com/palisade-dev/palisade/internal/admission/admissiontest"
 	"github.com/palisade-dev/palisade/internal/object"
 )
 
@@ -170,4 +177,118 @@ func TestParseReviewKeepsNoReferenceToBody(t *testing.T) {
 			}
 		}
 	}
+}
+
+// BenchmarkParseReview measures decoding alone, on the load generator's
+// reviews (bench/testdata/webhook): the largest part of a request's CPU.
+func BenchmarkParseReview(b *testing.B) {
+	for _, name := range []string{"pod.yaml", "deployment.yaml"} {
+		b.Run(name, func(b *testing.B) {
+			manifest, err := os.ReadFile(filepath.Join("..", "..", "bench", "testdata", "webhook", name))
+			if err != nil {
+				b.Fatal(err)
+			}
+			review, err := admissiontest.Review(manifest, "uid-1", alice)
+			if err != nil {
+				b.Fatal(err)
+			}
+			body, err := json.Marshal(review)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			b.SetBytes(int64(len(body)))
+			for b.Loop() {
+				if _, err := parseReview(body, false); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// FuzzParseReviewMatchesStandardDecode checks the one-pass decoder, with
+// reviewDecoders, against sigs.k8s.io/json (the API server's own,
+// case-sensitive encoding/json) on arbitrary objects: both accept the
+// same objects and decode them to the same value, managedFields aside,
+// which the webhook skips unread, whatever they hold. Objects that are not valid UTF-8 are left out:
+// encoding/json replaces bad bytes and json-iterator keeps them, in every
+// string, which is no rule's concern.
+func FuzzParseReviewMatchesStandardDecode(f *testing.F) {
+	for _, name := range []string{"privileged-deployment.yaml", "good-pod.yaml", "plain-pod.yaml"} {
+		f.Add(fixture(f, name))
+	}
+	for _, name := range []string{"pod.yaml", "deployment.yaml"} {
+		manifest, err := os.ReadFile(filepath.Join("..", "..", "bench", "testdata", "webhook", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		obj, err := yaml.YAMLToJSON(manifest)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(obj)
+	}
+	for _, obj := range []string{
+		`{"kind":"Pod","metadata":{"labels":null,"annotations":{}},"spec":{"containers":[{"name":"a","resources":{"limits":{"cpu":" 1 ","memory":1e3},"requests":null}}]}}`,
+		`{"kind":"Pod","spec":{"containers":[{"name":"a","resources":{"limits":{"cpu":"1\u0030"}}}]}}`,
+		`{"kind":"Pod","spec":{"containers":[{"name":"a","readinessProbe":{"httpGet":{"port":8080}},"livenessProbe":{"tcpSocket":{"port":"http"}},"startupProbe":{"grpc":{"port":1},"httpGet":{"port":null}}}]}}`,
+		`{"kind":"Pod","spec":{"containers":[{"name":"a","readinessProbe":{"httpGet":{"port":1.5}}}]}}`,
+		`{"kind":"Pod","spec":{"containers":[{"name":"a","readinessProbe":{"httpGet":{"port":4294967296}}}]}}`,
+		`{"kind":"Deployment","spec":{"strategy":{"rollingUpdate":{"maxSurge":"25%","maxUnavailable":0}},"selector":{"matchLabels":{"a":"b","a":"c"}}}}`,
+		`{"kind":"Pod","spec":{"overhead":{"cpu":"1x"},"nodeSelector":{"k":1}}}`,
+	} {
+		f.Add([]byte(obj))
+	}
+	f.Fuzz(func(t *testing.T, obj []byte) {
+		if !utf8.Valid(obj) || !json.Valid(obj) {
+			return
+		}
+		var head struct{ Kind string }
+		if json.Unmarshal(obj, &head) != nil {
+			return
+		}
+		gvk := schema.GroupVersionKind{Version: "v1", Kind: "Pod"}
+		if head.Kind == "Deployment" {
+			gvk = schema.GroupVersionKind{Group: "apps", Version: "v1", Kind: "Deployment"}
+		}
+		body := []byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u","kind":{"group":"` + gvk.Group + `","version":"v1","kind":"` + gvk.Kind + `"},"namespace":"ns","operation":"CREATE","object":` + string(obj) + `}}`)
+		want := object.NewTyped(gvk)
+		wantErr := kjson.UnmarshalCaseSensitivePreserveInts(obj, want)
+		if wantErr != nil {
+			// managedFields are skipped unread, so what they hold cannot
+			// make the object an error: decode the object without them.
+			var m map[string]any
+			if kjson.UnmarshalCaseSensitivePreserveInts(obj, &m) == nil {
+				if md, ok := m["metadata"].(map[string]any); ok {
+					if _, ok := md["managedFields"]; ok {
+						delete(md, "managedFields")
+						stripped, _ := json.Marshal(m)
+						want = object.NewTyped(gvk)
+						wantErr = kjson.UnmarshalCaseSensitivePreserveInts(stripped, want)
+					}
+				}
+			}
+		}
+		in, err := parseReview(body, false)
+		switch {
+		case err != nil:
+			if wantErr == nil {
+				t.Fatalf("rejected an object the standard decoder accepts: %v", err)
+			}
+		case in.object == nil:
+			// Left for object.FromJSON, which reports the error.
+			if wantErr == nil && !bytes.Equal(bytes.TrimSpace(obj), []byte("null")) {
+				t.Fatal("an object the standard decoder accepts was not decoded")
+			}
+		case wantErr != nil:
+			t.Fatalf("accepted an object the standard decoder rejects: %v", wantErr)
+		default:
+			want.GetObjectKind().SetGroupVersionKind(gvk)
+			want.(metav1.Object).SetManagedFields(nil)
+			if !reflect.DeepEqual(in.object.Typed, want) {
+				t.Fatalf("decoded differently:\n got %+v\nwant %+v", in.object.Typed, want)
+			}
+		}
+	})
 }

@@ -1,0 +1,158 @@
+package admission
+
+import (
+	"strconv"
+	"strings"
+	"unsafe"
+
+	jsoniter "github.com/json-iterator/go"
+	"github.com/modern-go/reflect2"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+)
+
+// reviewDecoders replaces json-iterator's generic decoders for the types
+// that cost the most per review and need no reflection: the string maps
+// of labels, annotations and selectors, resource lists, quantities and
+// int-or-strings, and managedFields, which are skipped. Each accepts and
+// rejects what encoding/json does and produces the same value
+// (FuzzParseReviewMatchesStandardDecode checks both), so only the cost
+// changes: the generic map decoder allocates a key and a value per entry
+// on top of the map's own, and the two unmarshalers re-parse text that
+// json-iterator has already scanned, IntOrString through encoding/json.
+type reviewDecoders struct{ jsoniter.DummyExtension }
+
+var (
+	managedFieldsType = reflect2.TypeOf([]metav1.ManagedFieldsEntry(nil))
+	stringMapType     = reflect2.TypeOf(map[string]string(nil))
+	resourceListType  = reflect2.TypeOf(corev1.ResourceList(nil))
+	quantityType      = reflect2.TypeOf(resource.Quantity{})
+	intOrStringType   = reflect2.TypeOf(intstr.IntOrString{})
+)
+
+func (*reviewDecoders) CreateDecoder(typ reflect2.Type) jsoniter.ValDecoder {
+	switch typ {
+	case managedFieldsType:
+		return skipDecoder{}
+	case stringMapType:
+		return stringMapDecoder{}
+	case resourceListType:
+		return resourceListDecoder{}
+	case quantityType:
+		return quantityDecoder{}
+	case intOrStringType:
+		return intOrStringDecoder{}
+	}
+	return nil
+}
+
+// skipDecoder decodes a value as its zero value, skipping its JSON: no
+// rule reads managedFields, which the API server fills in before
+// admission and which are often the largest part of an object.
+type skipDecoder struct{}
+
+func (skipDecoder) Decode(_ unsafe.Pointer, it *jsoniter.Iterator) { it.Skip() } //nolint:gosec // the pointer is not used
+
+// stringMapDecoder decodes a map[string]string: null leaves it nil, and
+// an object, even an empty one, makes it.
+type stringMapDecoder struct{}
+
+func (stringMapDecoder) Decode(ptr unsafe.Pointer, it *jsoniter.Iterator) {
+	mp := (*map[string]string)(ptr)
+	if it.WhatIsNext() == jsoniter.NilValue {
+		it.Skip()
+		*mp = nil
+		return
+	}
+	if *mp == nil {
+		*mp = make(map[string]string)
+	}
+	m := *mp
+	it.ReadMapCB(func(it *jsoniter.Iterator, key string) bool {
+		m[key] = it.ReadString()
+		return it.Error == nil
+	})
+}
+
+// resourceListDecoder decodes a corev1.ResourceList as stringMapDecoder
+// decodes a string map, with quantityDecoder's values.
+type resourceListDecoder struct{}
+
+func (resourceListDecoder) Decode(ptr unsafe.Pointer, it *jsoniter.Iterator) {
+	mp := (*corev1.ResourceList)(ptr)
+	if it.WhatIsNext() == jsoniter.NilValue {
+		it.Skip()
+		*mp = nil
+		return
+	}
+	if *mp == nil {
+		*mp = make(corev1.ResourceList)
+	}
+	m := *mp
+	it.ReadMapCB(func(it *jsoniter.Iterator, key string) bool {
+		var q resource.Quantity
+		readQuantity(&q, it)
+		m[corev1.ResourceName(key)] = q
+		return it.Error == nil
+	})
+}
+
+// quantityDecoder decodes a resource.Quantity as its UnmarshalJSON does.
+type quantityDecoder struct{}
+
+func (quantityDecoder) Decode(ptr unsafe.Pointer, it *jsoniter.Iterator) {
+	readQuantity((*resource.Quantity)(ptr), it)
+}
+
+// readQuantity parses a quoted quantity from the body's bytes, as
+// Quantity.UnmarshalJSON does: without unescaping, so that a backslash is
+// the error it is there. Anything else (null, a bare number, an error)
+// goes to UnmarshalJSON itself.
+func readQuantity(q *resource.Quantity, it *jsoniter.Iterator) {
+	if it.WhatIsNext() != jsoniter.StringValue {
+		if err := q.UnmarshalJSON(it.SkipAndReturnBytes()); err != nil {
+			it.ReportError("Quantity", err.Error())
+		}
+		return
+	}
+	// The bytes up to the next quote, which ends the string unless a
+	// backslash escaped it; either way a backslash makes the text no
+	// quantity.
+	raw := it.ReadStringAsSlice()
+	parsed, err := resource.ParseQuantity(strings.TrimSpace(string(raw)))
+	if err != nil {
+		it.ReportError("Quantity", err.Error())
+		return
+	}
+	*q = parsed
+}
+
+// intOrStringDecoder decodes an intstr.IntOrString as its UnmarshalJSON
+// does, without going through encoding/json: a string is a String; null
+// and an integer in int32's range are an Int; anything else is an error.
+type intOrStringDecoder struct{}
+
+func (intOrStringDecoder) Decode(ptr unsafe.Pointer, it *jsoniter.Iterator) {
+	v := (*intstr.IntOrString)(ptr)
+	switch it.WhatIsNext() {
+	case jsoniter.StringValue:
+		v.Type, v.StrVal = intstr.String, it.ReadString()
+	case jsoniter.NilValue:
+		it.Skip()
+		v.Type = intstr.Int
+	case jsoniter.NumberValue:
+		// Skip validates the number's JSON; ParseInt then refuses
+		// fractions, exponents and what int32 cannot hold, as
+		// encoding/json does for an int32.
+		n, err := strconv.ParseInt(string(it.SkipAndReturnBytes()), 10, 32)
+		if err != nil {
+			it.ReportError("IntOrString", err.Error())
+			return
+		}
+		v.Type, v.IntVal = intstr.Int, int32(n)
+	default:
+		it.ReportError("IntOrString", "expects a string or an integer")
+	}
+}

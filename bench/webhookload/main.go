@@ -53,6 +53,7 @@ func main() {
 	policy := flag.String("policy", "", "policy file for the webhook (default: the built-in policy)")
 	profile := flag.String("cpuprofile", "", "have the webhook write a CPU profile to this file")
 	selfProfile := flag.String("generator-cpuprofile", "", "write the load generator's own CPU profile to this file")
+	latencyLog := flag.String("latency-log", "", "write each measured request's due time (ms into the measured run) and latency (µs) to this file, tab-separated, to see whether slow requests come in bursts")
 	noop := flag.Bool("noop", false, "measure a server that only reads each review and allows it, instead of palisade: the floor this machine sets")
 	serveNoop := flag.String("serve-noop", "", "internal: serve the no-op webhook on `ADDR` with the key pair in -dir")
 	dir := flag.String("dir", "", "internal: key pair directory for -serve-noop")
@@ -84,13 +85,13 @@ func main() {
 		}
 		defer stop()
 	}
-	if err := run(*bin, *rate, *duration, *warmup, *manifests, *policy, *profile); err != nil {
+	if err := run(*bin, *rate, *duration, *warmup, *manifests, *policy, *profile, *latencyLog); err != nil {
 		fmt.Fprintln(os.Stderr, "webhookload:", err)
 		os.Exit(1) //nolint:gocritic // a failed run's profile is not worth keeping
 	}
 }
 
-func run(bin string, rate int, duration, warmup time.Duration, manifests, policy, profile string) error {
+func run(bin string, rate int, duration, warmup time.Duration, manifests, policy, profile, latencyLog string) error {
 	dir, err := os.MkdirTemp("", "webhookload-")
 	if err != nil {
 		return err
@@ -159,6 +160,11 @@ func run(bin string, rate int, duration, warmup time.Duration, manifests, policy
 	if res == nil {
 		return err
 	}
+	if latencyLog != "" {
+		if err := res.writeLog(latencyLog); err != nil {
+			return err
+		}
+	}
 	res.report(duration)
 	mem.report()
 	sent := float64(rate) * (warmup + duration).Seconds()
@@ -178,6 +184,7 @@ func run(bin string, rate int, duration, warmup time.Duration, manifests, policy
 type results struct {
 	mu        sync.Mutex
 	latencies []time.Duration
+	dues      []time.Time     // each latency's request's due time, for -latency-log
 	lateness  []time.Duration // how late the sender was, by its own clock
 	errors    int
 	firstErr  error
@@ -210,7 +217,7 @@ const connections = 32
 // CPU per request, and no copy of the body per request.
 func drive(addr string, cfg *tls.Config, bodies [][]byte, rate int, warmup, duration time.Duration) (*results, error) {
 	measured := int(float64(rate)*duration.Seconds()) + 16
-	res := &results{latencies: make([]time.Duration, 0, measured), lateness: make([]time.Duration, 0, measured)}
+	res := &results{latencies: make([]time.Duration, 0, measured), dues: make([]time.Time, 0, measured), lateness: make([]time.Duration, 0, measured)}
 	interval := time.Second / time.Duration(rate)
 	total := int((warmup + duration) / interval)
 	requests := make([]request, len(bodies))
@@ -291,7 +298,7 @@ func newRequest(host string, body []byte) (request, error) {
 	return request{header: header, before: body[:i], after: body[i+len(placeholder):]}, nil
 }
 
-func (r *results) record(lat time.Duration, allowed bool, err error) {
+func (r *results) record(due time.Time, lat time.Duration, allowed bool, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if err != nil {
@@ -302,6 +309,7 @@ func (r *results) record(lat time.Duration, allowed bool, err error) {
 		return
 	}
 	r.latencies = append(r.latencies, lat)
+	r.dues = append(r.dues, due)
 	if allowed {
 		r.allowed++
 	} else {
@@ -317,6 +325,7 @@ type conn struct {
 	pending chan pending // at most one: HTTP/1.1 without pipelining
 	req     []byte       // the request being written, reused
 	uid     []byte       // its UID field, reused
+	body    []byte       // the response being read, reused
 }
 
 func dial(addr string, cfg *tls.Config) (*conn, error) {
@@ -352,7 +361,7 @@ func (c *conn) readLoop(res *results, idle chan<- *conn) {
 	for p := range c.pending {
 		allowed, err := c.response()
 		if p.measure {
-			res.record(time.Since(p.due), allowed, err)
+			res.record(p.due, time.Since(p.due), allowed, err)
 		}
 		if err != nil {
 			// The stream is out of step: the next send fails and ends
@@ -364,29 +373,80 @@ func (c *conn) readLoop(res *results, idle chan<- *conn) {
 }
 
 // response reads one response and reports the verdict.
+// response reads the response to one request: the status line, the
+// headers, of which only Content-Length matters, and the body, into a
+// buffer the connection reuses. It allocates nothing: net/http's response
+// reader allocated about 8KB per response, which had the generator collect
+// garbage four times a second, and each collection stopped the sender and
+// the readers for long enough to show as bursts of webhook latency. The
+// webhook always sends a Content-Length; a response without one is an
+// error here.
 func (c *conn) response() (bool, error) {
 	if err := c.tc.SetReadDeadline(time.Now().Add(10 * time.Second)); err != nil {
 		return false, err
 	}
-	resp, err := http.ReadResponse(c.br, nil)
+	line, err := c.br.ReadSlice('\n')
 	if err != nil {
 		return false, err
 	}
-	data, err := io.ReadAll(resp.Body)
-	_ = resp.Body.Close()
+	// "HTTP/1.1 200 OK\r\n"
+	if len(line) < len("HTTP/1.1 200") || !bytes.HasPrefix(line, []byte("HTTP/1.")) || line[8] != ' ' {
+		return false, fmt.Errorf("malformed status line %q", line)
+	}
+	status, err := strconv.Atoi(string(line[9:12]))
 	if err != nil {
+		return false, fmt.Errorf("malformed status line %q", line)
+	}
+	length := -1
+	for {
+		line, err := c.br.ReadSlice('\n')
+		if err != nil {
+			return false, err
+		}
+		header := bytes.TrimRight(line, "\r\n")
+		if len(header) == 0 {
+			break
+		}
+		name, value, _ := bytes.Cut(header, []byte(":"))
+		switch {
+		case bytes.EqualFold(name, []byte("Content-Length")):
+			if length, err = strconv.Atoi(string(bytes.TrimSpace(value))); err != nil || length < 0 {
+				return false, fmt.Errorf("malformed Content-Length %q", value)
+			}
+		case bytes.EqualFold(name, []byte("Transfer-Encoding")):
+			return false, fmt.Errorf("unexpected Transfer-Encoding %q", value)
+		}
+	}
+	if length < 0 {
+		return false, errors.New("response without a Content-Length")
+	}
+	c.body = slices.Grow(c.body[:0], length)[:length]
+	if _, err := io.ReadFull(c.br, c.body); err != nil {
 		return false, err
 	}
-	if resp.StatusCode != http.StatusOK {
-		return false, fmt.Errorf("status %d: %s", resp.StatusCode, data)
+	if status != http.StatusOK {
+		return false, fmt.Errorf("status %d: %s", status, c.body)
 	}
 	switch {
-	case bytes.Contains(data, []byte(`"allowed":true`)):
+	case bytes.Contains(c.body, []byte(`"allowed":true`)):
 		return true, nil
-	case bytes.Contains(data, []byte(`"allowed":false`)):
+	case bytes.Contains(c.body, []byte(`"allowed":false`)):
 		return false, nil
 	}
-	return false, fmt.Errorf("no verdict in the response: %.200s", data)
+	return false, fmt.Errorf("no verdict in the response: %.200s", c.body)
+}
+
+// writeLog writes the -latency-log file, in the order the responses came.
+func (r *results) writeLog(path string) error {
+	if len(r.dues) == 0 {
+		return os.WriteFile(path, nil, 0o600)
+	}
+	first := slices.MinFunc(r.dues, time.Time.Compare)
+	var b []byte
+	for i, due := range r.dues {
+		b = fmt.Appendf(b, "%.3f\t%d\n", float64(due.Sub(first))/float64(time.Millisecond), r.latencies[i].Microseconds())
+	}
+	return os.WriteFile(path, b, 0o600)
 }
 
 func (r *results) report(duration time.Duration) {

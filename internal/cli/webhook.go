@@ -32,6 +32,7 @@ type webhookFlags struct {
 	requestTimeout    time.Duration
 	shutdownDelay     time.Duration
 	cpuProfile        string
+	memProfile        string
 	heapTargetMiB     int
 	heapTargetSet     bool
 }
@@ -74,6 +75,8 @@ See docs/webhook.md; palisade webhook manifests prints what runs it.`,
 	fl.IntVar(&f.heapTargetMiB, "heap-target-mib", 0, "collect garbage when the heap reaches `MIB` while little of it is live (0: in proportion, as GOGC says; default: a third of GOMEMLIMIT, else 128, unless GOGC is set)")
 	fl.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile to `FILE` when the server stops (for performance reports)")
 	_ = fl.MarkHidden("cpuprofile")
+	fl.StringVar(&f.memProfile, "memprofile", "", "write a heap profile to `FILE` when the server stops: what is live then, and what was allocated (for performance reports)")
+	_ = fl.MarkHidden("memprofile")
 	cmd.AddCommand(newWebhookCheckCommand(e), newWebhookManifestsCommand(e))
 	return cmd
 }
@@ -131,7 +134,7 @@ func heapTarget(flagMiB int, flagSet bool) uint64 {
 
 const defaultHeapTarget = 128 << 20
 
-func runWebhook(ctx context.Context, e *env, f webhookFlags) error {
+func runWebhook(ctx context.Context, e *env, f webhookFlags) (err error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -201,6 +204,13 @@ func runWebhook(ctx context.Context, e *env, f webhookFlags) error {
 			return err
 		}
 		defer stop()
+	}
+	if f.memProfile != "" {
+		defer func() {
+			if werr := profiling.WriteHeap(f.memProfile); err == nil {
+				err = werr
+			}
+		}()
 	}
 	return srv.Run(ctx)
 }

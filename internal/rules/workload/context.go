@@ -30,36 +30,55 @@ func securityContextPath(c object.Container) object.Path {
 }
 
 // setting is the value of a security field that a container inherits from
-// the pod's securityContext unless its own securityContext sets it.
+// the pod's securityContext unless its own securityContext sets it. Its
+// path and name are built only when a finding needs them: rules resolve
+// settings for every container of every request the webhook sees, and
+// most of them report nothing.
 type setting[T any] struct {
 	// Value is the effective value, or nil when neither level sets it.
 	Value *T
-	// Path locates the field that decided Value: the container's when it
-	// sets one, otherwise the pod's. When neither does, it is the
-	// container's field, where a fix adds it.
-	Path object.Path
-	// Field names the deciding field in messages:
-	// "securityContext.runAsUser" or "pod securityContext.runAsUser".
-	Field string
+	// fromPod says the pod's securityContext decided Value.
+	fromPod bool
+	name    string
+	pod     object.PodTemplate
+	c       object.Container
+}
+
+// Path locates the field that decided Value: the container's when it sets
+// one, otherwise the pod's. When neither does, it is the container's
+// field, where a fix adds it.
+func (s setting[T]) Path() object.Path {
+	if s.fromPod {
+		return s.pod.SpecPath.Field("securityContext").Field(s.name)
+	}
+	return securityContextPath(s.c).Field(s.name)
+}
+
+// Field names the deciding field in messages: "securityContext.runAsUser"
+// or "pod securityContext.runAsUser".
+func (s setting[T]) Field() string {
+	if s.fromPod {
+		return "pod securityContext." + s.name
+	}
+	return "securityContext." + s.name
 }
 
 // effective resolves the field name of a container's securityContext with
 // the pod's as the fallback, the precedence the kubelet applies.
 func effective[T any](pod object.PodTemplate, c object.Container, name string,
 	ofPod func(*corev1.PodSecurityContext) *T, ofContainer func(*corev1.SecurityContext) *T) setting[T] {
-	own := setting[T]{Path: securityContextPath(c).Field(name), Field: "securityContext." + name}
+	s := setting[T]{name: name, pod: pod, c: c}
 	if c.SecurityContext != nil {
-		if v := ofContainer(c.SecurityContext); v != nil {
-			own.Value = v
-			return own
+		if s.Value = ofContainer(c.SecurityContext); s.Value != nil {
+			return s
 		}
 	}
 	if pod.Spec.SecurityContext != nil {
-		if v := ofPod(pod.Spec.SecurityContext); v != nil {
-			return setting[T]{Value: v, Path: pod.SpecPath.Field("securityContext").Field(name), Field: "pod securityContext." + name}
+		if s.Value = ofPod(pod.Spec.SecurityContext); s.Value != nil {
+			s.fromPod = true
 		}
 	}
-	return own
+	return s
 }
 
 // runAsUser returns the UID a container's process runs as, when the pod

@@ -49,11 +49,11 @@ var RunAsNonRootMissing = &rule.Rule{
 				}
 			}
 			if nonRoot.Value == nil {
-				pass.ReportContainer(c, nonRoot.Path, fix, "%s may run as root: no securityContext sets runAsNonRoot or runAsUser",
+				pass.ReportContainer(c, nonRoot.Path(), fix, "%s may run as root: no securityContext sets runAsNonRoot or runAsUser",
 					rule.ContainerMessage(c))
 			} else {
-				pass.ReportContainer(c, nonRoot.Path, fix, "%s may run as root (%s=false and no runAsUser)",
-					rule.ContainerMessage(c), nonRoot.Field)
+				pass.ReportContainer(c, nonRoot.Path(), fix, "%s may run as root (%s=false and no runAsUser)",
+					rule.ContainerMessage(c), nonRoot.Field())
 			}
 		}
 		return nil

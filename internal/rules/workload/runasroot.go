@@ -33,7 +33,7 @@ var RunAsRoot = &rule.Rule{
 		}
 		for _, c := range pod.Containers() {
 			if uid := runAsUser(pod, c); uid.Value != nil && *uid.Value == 0 {
-				at := uid.Path
+				at := uid.Path()
 				fix := func() *rule.Fix {
 					return &rule.Fix{
 						Patch:  []rule.PatchOp{rule.Remove(at)},
@@ -42,7 +42,7 @@ var RunAsRoot = &rule.Rule{
 							"the container uses; set runAsUser to a non-zero UID the image supports",
 					}
 				}
-				pass.ReportContainer(c, uid.Path, fix, "%s runs as root (%s=0)", rule.ContainerMessage(c), uid.Field)
+				pass.ReportContainer(c, at, fix, "%s runs as root (%s=0)", rule.ContainerMessage(c), uid.Field())
 			}
 		}
 		return nil

@@ -16,8 +16,8 @@ import (
 // reviewDecoders replaces json-iterator's generic decoders for the types
 // that cost the most per review and need no reflection: the string maps
 // of labels, annotations and selectors, resource lists, quantities and
-// int-or-strings, and managedFields, which are skipped. Each accepts and
-// rejects what encoding/json does and produces the same value
+// int-or-strings, and managedFields, which are skipped unread. The others
+// accept and reject what encoding/json does and produce the same values
 // (FuzzParseReviewMatchesStandardDecode checks both), so only the cost
 // changes: the generic map decoder allocates a key and a value per entry
 // on top of the map's own, and the two unmarshalers re-parse text that
@@ -121,6 +121,13 @@ func readQuantity(q *resource.Quantity, it *jsoniter.Iterator) {
 	// backslash escaped it; either way a backslash makes the text no
 	// quantity.
 	raw := it.ReadStringAsSlice()
+	for _, c := range raw {
+		if c < ' ' {
+			// Not JSON: encoding/json and ReadString refuse it.
+			it.ReportError("Quantity", "control character in string")
+			return
+		}
+	}
 	parsed, err := resource.ParseQuantity(strings.TrimSpace(string(raw)))
 	if err != nil {
 		it.ReportError("Quantity", err.Error())

@@ -66,10 +66,15 @@ func parseReview(body []byte, keepRaw bool) (*incoming, error) {
 		return it.Error == nil
 	})
 	if it.Error == nil {
-		if it.WhatIsNext() != jsoniter.InvalidValue {
-			it.ReportError("parseReview", "data after the review")
-		} else if errors.Is(it.Error, io.EOF) {
+		// Only white space may follow the review. WhatIsNext says
+		// InvalidValue both at the end of the body, with io.EOF, and at a
+		// stray '}' or ',', without.
+		next := it.WhatIsNext()
+		switch {
+		case next == jsoniter.InvalidValue && errors.Is(it.Error, io.EOF):
 			it.Error = nil // the end of the body, as it should be
+		case it.Error == nil:
+			it.ReportError("parseReview", "data after the review")
 		}
 	}
 	if it.Error != nil {

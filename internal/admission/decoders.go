@@ -55,46 +55,39 @@ type skipDecoder struct{}
 
 func (skipDecoder) Decode(_ unsafe.Pointer, it *jsoniter.Iterator) { it.Skip() } //nolint:gosec // the pointer is not used
 
-// stringMapDecoder decodes a map[string]string: null leaves it nil, and
-// an object, even an empty one, makes it.
+// stringMapDecoder decodes a map[string]string.
 type stringMapDecoder struct{}
 
 func (stringMapDecoder) Decode(ptr unsafe.Pointer, it *jsoniter.Iterator) {
-	mp := (*map[string]string)(ptr)
-	if it.WhatIsNext() == jsoniter.NilValue {
-		it.Skip()
-		*mp = nil
-		return
-	}
-	if *mp == nil {
-		*mp = make(map[string]string)
-	}
-	m := *mp
-	it.ReadMapCB(func(it *jsoniter.Iterator, key string) bool {
-		m[key] = it.ReadString()
-		return it.Error == nil
-	})
+	readMap((*map[string]string)(ptr), it, (*jsoniter.Iterator).ReadString)
 }
 
-// resourceListDecoder decodes a corev1.ResourceList as stringMapDecoder
-// decodes a string map, with quantityDecoder's values.
+// resourceListDecoder decodes a corev1.ResourceList, with quantityDecoder's
+// values.
 type resourceListDecoder struct{}
 
 func (resourceListDecoder) Decode(ptr unsafe.Pointer, it *jsoniter.Iterator) {
-	mp := (*corev1.ResourceList)(ptr)
+	readMap((*corev1.ResourceList)(ptr), it, func(it *jsoniter.Iterator) (q resource.Quantity) {
+		readQuantity(&q, it)
+		return q
+	})
+}
+
+// readMap decodes a JSON object into *mp, each value with read, as
+// encoding/json decodes a map: null makes it nil, and an object, even an
+// empty one, makes it if it is nil and adds to it.
+func readMap[M ~map[K]V, K ~string, V any](mp *M, it *jsoniter.Iterator, read func(*jsoniter.Iterator) V) {
 	if it.WhatIsNext() == jsoniter.NilValue {
 		it.Skip()
 		*mp = nil
 		return
 	}
 	if *mp == nil {
-		*mp = make(corev1.ResourceList)
+		*mp = make(M)
 	}
 	m := *mp
 	it.ReadMapCB(func(it *jsoniter.Iterator, key string) bool {
-		var q resource.Quantity
-		readQuantity(&q, it)
-		m[corev1.ResourceName(key)] = q
+		m[K(key)] = read(it)
 		return it.Error == nil
 	})
 }

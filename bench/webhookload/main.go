@@ -372,15 +372,14 @@ func (c *conn) readLoop(res *results, idle chan<- *conn) {
 	}
 }
 
-// response reads one response and reports the verdict.
-// response reads the response to one request: the status line, the
-// headers, of which only Content-Length matters, and the body, into a
-// buffer the connection reuses. It allocates nothing: net/http's response
-// reader allocated about 8KB per response, which had the generator collect
-// garbage four times a second, and each collection stopped the sender and
-// the readers for long enough to show as bursts of webhook latency. The
-// webhook always sends a Content-Length; a response without one is an
-// error here.
+// response reads the response to one request and reports the verdict. It
+// reads the status line, the headers, of which only Content-Length
+// matters, and the body, into a buffer the connection reuses, and
+// allocates nothing: net/http's response reader allocated about 8KB per
+// response, which had the generator collect garbage four times a second,
+// and each collection stopped the sender and the readers for long enough
+// to show as bursts of webhook latency. The webhook always sends a
+// Content-Length; a response without one is an error here.
 func (c *conn) response() (bool, error) {
 	if err := c.tc.SetReadDeadline(time.Now().Add(10 * time.Second)); err != nil {
 		return false, err

@@ -449,7 +449,7 @@ func (r *results) writeLog(path string) error {
 }
 
 func (r *results) report(duration time.Duration) {
-	lat := r.latencies
+	lat := slices.Clone(r.latencies) // sorted here; r.latencies stays in step with r.dues
 	slices.Sort(lat)
 	total := len(lat) + r.errors
 	fmt.Printf("requests: %d measured (%.0f/s), %d allowed, %d denied, %d errors\n",

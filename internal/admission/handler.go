@@ -375,11 +375,7 @@ func warnings(fs []*engine.Finding) []string {
 		b.WriteString("] ")
 		b.WriteString(f.Severity.String())
 		b.WriteString(": ")
-		if room := maxWarningLen - (b.Len() - start); len(f.Message) <= room {
-			b.WriteString(f.Message)
-		} else {
-			b.WriteString(truncate(f.Message, room))
-		}
+		b.WriteString(truncate(f.Message, maxWarningLen-(b.Len()-start)))
 		ends = append(ends, b.Len())
 	}
 	if more {

@@ -73,9 +73,9 @@ func Scan(name, value string) []Credential {
 			add(c)
 		}
 	}
-	rest := value
-	for i := 1; ; i++ {
-		line, more, found := strings.Cut(rest, "\n")
+	i := 0
+	for line := range strings.SplitSeq(value, "\n") {
+		i++
 		for _, a := range assignments(line) {
 			if c, ok := namedSecret(a.key, a.value); ok {
 				c.Line = i
@@ -83,10 +83,6 @@ func Scan(name, value string) []Credential {
 				break
 			}
 		}
-		if !found {
-			break
-		}
-		rest = more
 	}
 	slices.SortStableFunc(out, func(a, b Credential) int { return a.Line - b.Line })
 	return out

@@ -14,6 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/palisade-dev/palisade/internal/http1"
 	"github.com/palisade-dev/palisade/internal/rule"
 )
 
@@ -60,10 +61,11 @@ type Server struct {
 	policyW *watcher
 	certW   *watcher
 
-	ln, probeLn  net.Listener
-	https, probe *http.Server
-	stopping     atomic.Bool
-	generation   atomic.Int64
+	ln, probeLn net.Listener
+	https       *http1.Server
+	probe       *http.Server
+	stopping    atomic.Bool
+	generation  atomic.Int64
 }
 
 // NewServer loads the policy and key pair (failing when either is
@@ -123,8 +125,7 @@ func NewServer(opts ServerOptions) (*Server, error) {
 
 	// HTTP/1.1 only (see docs/webhook.md): no HTTP/2 rapid-reset
 	// exposure, as controller-runtime decided, and HTTP/2 cost more CPU per
-	// review here and doubled p99 under load. The empty TLSNextProto below
-	// keeps net/http from adding h2 by itself.
+	// review here and doubled p99 under load.
 	tlsConf := &tls.Config{
 		MinVersion:     tls.VersionTLS12,
 		GetCertificate: s.cert.get,
@@ -139,7 +140,11 @@ func NewServer(opts ServerOptions) (*Server, error) {
 	mux.Handle("/validate", s.handler.Validating())
 	mux.Handle("/mutate", s.handler.Mutating())
 	s.probeRoutes(mux)
-	s.https = &http.Server{
+	// The admission endpoints are served by http1 rather than net/http's
+	// server, whose per-request connection watching cost more CPU than
+	// the rest of the transport together (see internal/http1); the probe
+	// listener below has no such load and keeps net/http.
+	s.https = &http1.Server{
 		Handler:           mux,
 		TLSConfig:         tlsConf,
 		ReadHeaderTimeout: 5 * time.Second,
@@ -147,8 +152,7 @@ func NewServer(opts ServerOptions) (*Server, error) {
 		WriteTimeout:      opts.RequestTimeout,
 		IdleTimeout:       90 * time.Second,
 		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(opts.Log.Handler(), slog.LevelWarn),
-		TLSNextProto:      map[string]func(*http.Server, *tls.Conn, http.Handler){},
+		Log:               opts.Log,
 	}
 	if s.ln, err = net.Listen("tcp", opts.Addr); err != nil {
 		return nil, err
@@ -231,7 +235,7 @@ func (s *Server) Run(ctx context.Context) error {
 		}
 	}
 	errc := make(chan error, 2)
-	go func() { errc <- s.https.ServeTLS(s.ln, "", "") }()
+	go func() { errc <- s.https.Serve(s.ln) }()
 	if s.probe != nil {
 		go func() { errc <- s.probe.Serve(s.probeLn) }()
 	}

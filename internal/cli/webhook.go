@@ -33,6 +33,7 @@ type webhookFlags struct {
 	shutdownDelay     time.Duration
 	cpuProfile        string
 	memProfile        string
+	trace             string
 	heapTargetMiB     int
 	heapTargetSet     bool
 }
@@ -77,6 +78,8 @@ See docs/webhook.md; palisade webhook manifests prints what runs it.`,
 	_ = fl.MarkHidden("cpuprofile")
 	fl.StringVar(&f.memProfile, "memprofile", "", "write a heap profile to `FILE` when the server stops: what is live then, and what was allocated (for performance reports)")
 	_ = fl.MarkHidden("memprofile")
+	fl.StringVar(&f.trace, "trace", "", "write an execution trace to `FILE` until the server stops (for latency reports; go tool trace reads it)")
+	_ = fl.MarkHidden("trace")
 	cmd.AddCommand(newWebhookCheckCommand(e), newWebhookManifestsCommand(e))
 	return cmd
 }
@@ -200,6 +203,13 @@ func runWebhook(ctx context.Context, e *env, f webhookFlags) (err error) {
 	}
 	if f.cpuProfile != "" {
 		stop, err := profiling.StartCPU(f.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+	if f.trace != "" {
+		stop, err := profiling.StartTrace(f.trace)
 		if err != nil {
 			return err
 		}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 )
 
 // StartCPU profiles the process's CPU use into file until stop is called.
@@ -22,6 +23,24 @@ func StartCPU(file string) (stop func(), err error) {
 	}
 	return func() {
 		pprof.StopCPUProfile()
+		_ = out.Close()
+	}, nil
+}
+
+// StartTrace records an execution trace into file until stop is called:
+// every goroutine switch, system call and garbage collection phase, which
+// is what explains a latency tail that a CPU profile averages away.
+func StartTrace(file string) (stop func(), err error) {
+	out, err := os.Create(filepath.Clean(file))
+	if err != nil {
+		return nil, err
+	}
+	if err := trace.Start(out); err != nil {
+		_ = out.Close()
+		return nil, err
+	}
+	return func() {
+		trace.Stop()
 		_ = out.Close()
 	}, nil
 }

@@ -23,7 +23,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log"
 	"net"
 	"net/http"
 	"os"
@@ -41,6 +40,7 @@ import (
 
 	"github.com/palisade-dev/palisade/internal/admission/admissiontest"
 	"github.com/palisade-dev/palisade/internal/deploy"
+	"github.com/palisade-dev/palisade/internal/http1"
 	"github.com/palisade-dev/palisade/internal/profiling"
 )
 
@@ -636,7 +636,8 @@ func writeKeyPair(dir string) ([]byte, error) {
 }
 
 // serveNoopWebhook answers every review with "allowed" after reading it,
-// over the same TLS and HTTP/1.1 settings as palisade webhook: the latency
+// over the same TLS settings and HTTP/1.1 server (internal/http1) as
+// palisade webhook: the latency
 // and CPU it shows are what the machine, the network stack and the load
 // generator cost before any evaluation.
 func serveNoopWebhook(addr, dir string) error {
@@ -644,13 +645,9 @@ func serveNoopWebhook(addr, dir string) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{
-		Addr:              addr,
+	srv := &http1.Server{
+		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12, NextProtos: []string{"http/1.1"}},
 		ReadHeaderTimeout: 5 * time.Second,
-		// The readiness check connects and hangs up: not worth a log line.
-		ErrorLog:     log.New(io.Discard, "", 0),
-		TLSConfig:    &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12, NextProtos: []string{"http/1.1"}},
-		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			body, err := io.ReadAll(r.Body)
 			if err != nil {
@@ -666,5 +663,9 @@ func serveNoopWebhook(addr, dir string) error {
 			_, _ = fmt.Fprintf(w, `{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":%q,"allowed":true}}`, uid)
 		}),
 	}
-	return srv.ListenAndServeTLS("", "")
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	return srv.Serve(ln)
 }

@@ -17,7 +17,9 @@
 // accepts (the Host header, header names and values, the protocol
 // version, Expect), its limits and timeouts, and its way of shutting down.
 // It runs the handler on the connection's goroutine and writes each
-// response in one piece, with its length, once the handler returns.
+// response in one piece, with its length, once the handler returns. On
+// Linux it reads and writes TCP sockets with raw system calls (see
+// rawConn).
 //
 // What it leaves out, and why that is fine for a webhook: HTTP/2 (the
 // webhook speaks HTTP/1.1 only); streaming responses, Flush, Hijack and
@@ -99,9 +101,6 @@ const maxDrainBytes = 256 << 10
 // own, until Shutdown or a permanent Accept error. It always returns a
 // non-nil error: http.ErrServerClosed after Shutdown.
 func (s *Server) Serve(l net.Listener) error {
-	if s.TLSConfig != nil {
-		l = tls.NewListener(l, s.TLSConfig)
-	}
 	if !s.trackListener(&l, true) {
 		return http.ErrServerClosed
 	}
@@ -124,6 +123,10 @@ func (s *Server) Serve(l net.Listener) error {
 			continue
 		}
 		delay = 0
+		rwc = newRawConn(rwc)
+		if s.TLSConfig != nil {
+			rwc = tls.Server(rwc, s.TLSConfig)
+		}
 		c := &conn{server: s, rwc: rwc}
 		if !s.trackConn(c, true) {
 			_ = rwc.Close()

@@ -431,3 +431,24 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// TestLargeResponseToASlowReader makes the socket's send buffer fill, so
+// that writes wait for the client and resume where they stopped.
+func TestLargeResponseToASlowReader(t *testing.T) {
+	const size = 8 << 20
+	big := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write(bytes.Repeat([]byte("0123456789abcdef"), size/16))
+	})
+	addr, _ := start(t, &Server{}, big)
+	c := dial(t, addr)
+	c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	time.Sleep(100 * time.Millisecond) // let the server block on a full buffer
+	resp, body := c.response("GET")
+	if resp.StatusCode != 200 || len(body) != size || body[size-16:] != "0123456789abcdef" {
+		t.Fatalf("status %d, %d bytes", resp.StatusCode, len(body))
+	}
+	c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	if _, body := c.response("GET"); len(body) != size {
+		t.Fatalf("second response: %d bytes", len(body))
+	}
+}

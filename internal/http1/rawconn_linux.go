@@ -3,6 +3,7 @@ package http1
 import (
 	"io"
 	"net"
+	"sync"
 	"syscall"
 	"unsafe"
 
@@ -25,13 +26,20 @@ type rawConn struct {
 	*net.TCPConn
 	rc syscall.RawConn
 
-	// The arguments and results of the call in flight, so that the
-	// callbacks passed to rc are bound once, not allocated per call.
-	buf     []byte
-	n       int
-	errno   syscall.Errno
-	readFn  func(fd uintptr) bool
-	writeFn func(fd uintptr) bool
+	// net.Conn allows a Read and a Write at once (tls.Conn's Close
+	// writes while a Read waits), so each direction has its own call
+	// state, and its own lock for callers that read (or write) at once.
+	r, w rawCall
+}
+
+// rawCall is the arguments and results of one read or write in flight,
+// with its callback for rc bound once rather than allocated per call.
+type rawCall struct {
+	mu    sync.Mutex // serialises the calls of one direction
+	buf   []byte
+	n     int
+	errno syscall.Errno
+	fn    func(fd uintptr) bool
 }
 
 // newRawConn wraps c, or returns it as it is when it is not a TCP
@@ -46,36 +54,39 @@ func newRawConn(c net.Conn) net.Conn {
 		return c
 	}
 	r := &rawConn{TCPConn: tc, rc: rc}
-	r.readFn = r.readOnce
-	r.writeFn = r.writeOnce
+	r.r.fn = r.r.readOnce
+	r.w.fn = r.w.writeOnce
 	return r
 }
 
-func (r *rawConn) readOnce(fd uintptr) bool {
+// readOnce reads once into buf; false means not ready, wait.
+func (c *rawCall) readOnce(fd uintptr) bool {
 	for {
-		n, _, e := unix.RawSyscall(unix.SYS_READ, fd, uintptr(unsafe.Pointer(unsafe.SliceData(r.buf))), uintptr(len(r.buf))) //nolint:gosec // a read into a live Go slice
+		n, _, e := unix.RawSyscall(unix.SYS_READ, fd, uintptr(unsafe.Pointer(unsafe.SliceData(c.buf))), uintptr(len(c.buf))) //nolint:gosec // a read into a live Go slice
 		if e == unix.EINTR {
 			continue
 		}
-		r.n, r.errno = int(n), e
+		c.n, c.errno = int(n), e
 		return e != unix.EAGAIN
 	}
 }
 
-func (r *rawConn) writeOnce(fd uintptr) bool {
+// writeOnce writes as much of buf as the socket takes; false means the
+// rest must wait.
+func (c *rawCall) writeOnce(fd uintptr) bool {
 	for {
-		n, _, e := unix.RawSyscall(unix.SYS_WRITE, fd, uintptr(unsafe.Pointer(unsafe.SliceData(r.buf))), uintptr(len(r.buf))) //nolint:gosec // a write from a live Go slice
+		n, _, e := unix.RawSyscall(unix.SYS_WRITE, fd, uintptr(unsafe.Pointer(unsafe.SliceData(c.buf))), uintptr(len(c.buf))) //nolint:gosec // a write from a live Go slice
 		if e == unix.EINTR {
 			continue
 		}
 		if e == 0 {
-			r.n += int(n)
-			r.buf = r.buf[n:]
-			if len(r.buf) > 0 {
+			c.n += int(n)
+			c.buf = c.buf[n:]
+			if len(c.buf) > 0 {
 				continue
 			}
 		}
-		r.errno = e
+		c.errno = e
 		return e != unix.EAGAIN
 	}
 }
@@ -85,10 +96,13 @@ func (r *rawConn) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	r.buf, r.n, r.errno = p, 0, 0
-	err := r.rc.Read(r.readFn)
-	n, errno := r.n, r.errno
-	r.buf = nil
+	c := &r.r
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.buf, c.n, c.errno = p, 0, 0
+	err := r.rc.Read(c.fn)
+	n, errno := c.n, c.errno
+	c.buf = nil
 	switch {
 	case err != nil:
 		return 0, r.opError("read", err)
@@ -105,10 +119,13 @@ func (r *rawConn) Write(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	r.buf, r.n, r.errno = p, 0, 0
-	err := r.rc.Write(r.writeFn)
-	n, errno := r.n, r.errno
-	r.buf = nil
+	c := &r.w
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.buf, c.n, c.errno = p, 0, 0
+	err := r.rc.Write(c.fn)
+	n, errno := c.n, c.errno
+	c.buf = nil
 	switch {
 	case err != nil:
 		return n, r.opError("write", err)

@@ -96,22 +96,11 @@ func (r *rawConn) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	c := &r.r
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.buf, c.n, c.errno = p, 0, 0
-	err := r.rc.Read(c.fn)
-	n, errno := c.n, c.errno
-	c.buf = nil
-	switch {
-	case err != nil:
-		return 0, r.opError("read", err)
-	case errno != 0:
-		return 0, r.opError("read", errno)
-	case n == 0:
+	n, err := r.call(&r.r, p, false)
+	if err == nil && n == 0 {
 		return 0, io.EOF
 	}
-	return n, nil
+	return n, err
 }
 
 // Write writes all of p like net.Conn's Write, deadlines included.
@@ -119,22 +108,30 @@ func (r *rawConn) Write(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	c := &r.w
+	return r.call(&r.w, p, true)
+}
+
+// call runs c over p: the callback until it is done, waiting for
+// readiness (or the deadline) in between.
+func (r *rawConn) call(c *rawCall, p []byte, write bool) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.buf, c.n, c.errno = p, 0, 0
-	err := r.rc.Write(c.fn)
-	n, errno := c.n, c.errno
+	var err error
+	op := "read"
+	if write {
+		op = "write"
+		err = r.rc.Write(c.fn)
+	} else {
+		err = r.rc.Read(c.fn)
+	}
+	n := c.n
+	if err == nil && c.errno != 0 {
+		err = c.errno
+	}
 	c.buf = nil
-	switch {
-	case err != nil:
-		return n, r.opError("write", err)
-	case errno != 0:
-		return n, r.opError("write", errno)
+	if err != nil {
+		return n, &net.OpError{Op: op, Net: "tcp", Source: r.LocalAddr(), Addr: r.RemoteAddr(), Err: err}
 	}
 	return n, nil
-}
-
-func (r *rawConn) opError(op string, err error) error {
-	return &net.OpError{Op: op, Net: "tcp", Source: r.LocalAddr(), Addr: r.RemoteAddr(), Err: err}
 }

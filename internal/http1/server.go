@@ -180,36 +180,29 @@ func (s *Server) closeIdle() bool {
 }
 
 func (s *Server) trackListener(l *net.Listener, add bool) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !add {
-		delete(s.listeners, l)
-		return true
-	}
-	if s.inShutdown.Load() {
-		return false
-	}
-	if s.listeners == nil {
-		s.listeners = make(map[*net.Listener]struct{})
-	}
-	s.listeners[l] = struct{}{}
-	return true
+	return track(s, &s.listeners, l, add)
 }
 
 func (s *Server) trackConn(c *conn, add bool) bool {
+	return track(s, &s.conns, c, add)
+}
+
+// track adds k to the set, unless the server is shutting down, or
+// removes it; it reports false when it refused to add.
+func track[K comparable](s *Server, set *map[K]struct{}, k K, add bool) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !add {
-		delete(s.conns, c)
+		delete(*set, k)
 		return true
 	}
 	if s.inShutdown.Load() {
 		return false
 	}
-	if s.conns == nil {
-		s.conns = make(map[*conn]struct{})
+	if *set == nil {
+		*set = make(map[K]struct{})
 	}
-	s.conns[c] = struct{}{}
+	(*set)[k] = struct{}{}
 	return true
 }
 

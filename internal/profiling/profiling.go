@@ -4,6 +4,7 @@
 package profiling
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -13,34 +14,29 @@ import (
 
 // StartCPU profiles the process's CPU use into file until stop is called.
 func StartCPU(file string) (stop func(), err error) {
-	out, err := os.Create(filepath.Clean(file))
-	if err != nil {
-		return nil, err
-	}
-	if err := pprof.StartCPUProfile(out); err != nil {
-		_ = out.Close()
-		return nil, err
-	}
-	return func() {
-		pprof.StopCPUProfile()
-		_ = out.Close()
-	}, nil
+	return record(file, pprof.StartCPUProfile, pprof.StopCPUProfile)
 }
 
 // StartTrace records an execution trace into file until stop is called:
 // every goroutine switch, system call and garbage collection phase, which
 // is what explains a latency tail that a CPU profile averages away.
 func StartTrace(file string) (stop func(), err error) {
+	return record(file, trace.Start, trace.Stop)
+}
+
+// record creates file, starts writing to it with begin, and returns the
+// function that ends the recording and closes the file.
+func record(file string, begin func(io.Writer) error, end func()) (stop func(), err error) {
 	out, err := os.Create(filepath.Clean(file))
 	if err != nil {
 		return nil, err
 	}
-	if err := trace.Start(out); err != nil {
+	if err := begin(out); err != nil {
 		_ = out.Close()
 		return nil, err
 	}
 	return func() {
-		trace.Stop()
+		end()
 		_ = out.Close()
 	}, nil
 }

@@ -53,11 +53,8 @@ func (w *response) WriteHeader(code int) {
 
 // Write appends to the buffered body.
 func (w *response) Write(p []byte) (int, error) {
-	if !w.wroteHeader {
-		w.WriteHeader(http.StatusOK)
-	}
-	if !bodyAllowed(w.status) {
-		return 0, http.ErrBodyNotAllowed
+	if err := w.startBody(); err != nil {
+		return 0, err
 	}
 	w.body = append(w.body, p...)
 	return len(p), nil
@@ -65,14 +62,23 @@ func (w *response) Write(p []byte) (int, error) {
 
 // WriteString appends to the buffered body without a conversion.
 func (w *response) WriteString(s string) (int, error) {
+	if err := w.startBody(); err != nil {
+		return 0, err
+	}
+	w.body = append(w.body, s...)
+	return len(s), nil
+}
+
+// startBody sets the status to 200 if the handler has not set one, and
+// refuses a body the status does not allow.
+func (w *response) startBody() error {
 	if !w.wroteHeader {
 		w.WriteHeader(http.StatusOK)
 	}
 	if !bodyAllowed(w.status) {
-		return 0, http.ErrBodyNotAllowed
+		return http.ErrBodyNotAllowed
 	}
-	w.body = append(w.body, s...)
-	return len(s), nil
+	return nil
 }
 
 // finish writes the response. keep says whether the connection stays

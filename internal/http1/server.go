@@ -365,7 +365,8 @@ func (c *conn) serveRequest() bool {
 	req.TLS = c.tlsState
 	req = req.WithContext(c.ctx)
 	rb := &c.body
-	if req.Body != http.NoBody {
+	hasBody := req.Body != http.NoBody
+	if hasBody {
 		*rb = requestBody{src: req.Body, c: c, awaitContinue: req.ContentLength != 0 && hasToken(req.Header.Get("Expect"), "100-continue")}
 		req.Body = rb
 	}
@@ -378,7 +379,7 @@ func (c *conn) serveRequest() bool {
 	// starts where it should; past a limit, close the connection instead.
 	keep := !req.Close && !hasToken(w.header.Get("Connection"), "close") && !s.inShutdown.Load()
 	drained := true
-	if req.Body == rb {
+	if hasBody { // what the handler did with req.Body, rb still knows
 		switch {
 		case rb.awaitContinue:
 			// The client waits for a go-ahead it never got and sends no

@@ -262,6 +262,21 @@ func TestUnreadBody(t *testing.T) {
 		}
 	}
 
+	// A handler that swaps req.Body for its own reader leaves the real
+	// body to the server all the same.
+	swap := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = io.NopCloser(strings.NewReader(""))
+		_, _ = w.Write([]byte("swapped"))
+	})
+	swapAddr, _ := start(t, &Server{}, swap)
+	c = dial(t, swapAddr)
+	c.send(post("/", "left unread") + post("/", "x"))
+	for i := range 2 {
+		if resp, body := c.response("POST"); resp.StatusCode != 200 || body != "swapped" {
+			t.Errorf("request %d after a swapped body: %d %q", i, resp.StatusCode, body)
+		}
+	}
+
 	// Past maxDrainBytes the server answers and closes rather than read
 	// on.
 	c = dial(t, addr)

@@ -19,7 +19,7 @@
 // It runs the handler on the connection's goroutine and writes each
 // response in one piece, with its length, once the handler returns. On
 // Linux it reads and writes TCP sockets with raw system calls (see
-// rawConn).
+// internal/rawconn).
 //
 // What it leaves out, and why that is fine for a webhook: HTTP/2 (the
 // webhook speaks HTTP/1.1 only); streaming responses, Flush, Hijack and
@@ -47,6 +47,8 @@ import (
 	"time"
 
 	"golang.org/x/net/http/httpguts"
+
+	"github.com/palisade-dev/palisade/internal/rawconn"
 )
 
 // Server serves Handler on the connections of the listeners given to
@@ -123,7 +125,7 @@ func (s *Server) Serve(l net.Listener) error {
 			continue
 		}
 		delay = 0
-		rwc = newRawConn(rwc)
+		rwc = rawconn.Wrap(rwc)
 		if s.TLSConfig != nil {
 			rwc = tls.Server(rwc, s.TLSConfig)
 		}

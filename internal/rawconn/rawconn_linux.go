@@ -1,4 +1,4 @@
-package http1
+package rawconn
 
 import (
 	"io"
@@ -10,18 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// rawConn reads and writes a TCP connection with raw system calls on its
-// non-blocking socket, and waits for readiness through the runtime's
-// network poller as net.Conn does.
-//
-// The difference is the scheduler: a system call made the usual way
-// tells the runtime it may block, and when every P was idle just before,
-// as it is between requests at a moderate rate, the runtime wakes its
-// monitor thread (sysmon) for it with a futex. On a two-core VM that wake
-// was 14% of the webhook's CPU profile, and the webhook's CPU per review
-// went from 259-282µs to 201-229µs without it (alternating 20-s runs at
-// 2,000 reviews/s). A read or write on a non-blocking socket never
-// blocks, so there is nothing for the monitor to watch.
+// rawConn is a TCP connection whose Read and Write are raw system calls.
 type rawConn struct {
 	*net.TCPConn
 	rc syscall.RawConn
@@ -42,9 +31,9 @@ type rawCall struct {
 	fn    func(fd uintptr) bool
 }
 
-// newRawConn wraps c, or returns it as it is when it is not a TCP
-// connection.
-func newRawConn(c net.Conn) net.Conn {
+// Wrap returns c with raw reads and writes when it is a TCP connection,
+// and c itself otherwise.
+func Wrap(c net.Conn) net.Conn {
 	tc, ok := c.(*net.TCPConn)
 	if !ok {
 		return c

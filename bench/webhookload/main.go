@@ -637,9 +637,8 @@ func writeKeyPair(dir string) ([]byte, error) {
 
 // serveNoopWebhook answers every review with "allowed" after reading it,
 // over the same TLS settings and HTTP/1.1 server (internal/http1) as
-// palisade webhook: the latency
-// and CPU it shows are what the machine, the network stack and the load
-// generator cost before any evaluation.
+// palisade webhook: the latency and CPU it shows are what the machine,
+// the network stack and the load generator cost before any evaluation.
 func serveNoopWebhook(addr, dir string) error {
 	pair, err := tls.LoadX509KeyPair(filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key"))
 	if err != nil {

@@ -42,6 +42,7 @@ import (
 	"net/http"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -345,6 +346,11 @@ func (c *conn) serveRequest() bool {
 			c.reject(http.StatusRequestHeaderFieldsTooLarge)
 		case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), isTimeout(err):
 			// The client left or stalled mid-request: nobody to answer.
+		case strings.HasPrefix(err.Error(), "unsupported transfer encoding"):
+			// RFC 9112, section 6.1: a coding the server does not know
+			// gets 501. net/http's error has no exported type; the
+			// test against net/http notices if its text changes.
+			c.reject(http.StatusNotImplemented)
 		default:
 			c.reject(http.StatusBadRequest)
 		}

@@ -378,7 +378,7 @@ func (c *conn) serveRequest() bool {
 	rb := &c.body
 	hasBody := req.Body != http.NoBody
 	if hasBody {
-		*rb = requestBody{src: req.Body, c: c, awaitContinue: req.ContentLength != 0 && hasToken(req.Header.Get("Expect"), "100-continue")}
+		*rb = requestBody{src: req.Body, c: c, awaitContinue: req.ContentLength != 0 && httpguts.HeaderValuesContainsToken(req.Header["Expect"], "100-continue")}
 		req.Body = rb
 	}
 
@@ -388,7 +388,7 @@ func (c *conn) serveRequest() bool {
 
 	// Read what the handler left of the body, so that the next request
 	// starts where it should; past a limit, close the connection instead.
-	keep := !req.Close && !hasToken(w.header.Get("Connection"), "close") && !s.inShutdown.Load()
+	keep := !req.Close && !httpguts.HeaderValuesContainsToken(w.header["Connection"], "close") && !s.inShutdown.Load()
 	drained := true
 	if hasBody { // what the handler did with req.Body, rb still knows
 		switch {
@@ -437,7 +437,7 @@ func check(req *http.Request) int {
 			}
 		}
 	}
-	if e := req.Header.Get("Expect"); e != "" && !hasToken(e, "100-continue") {
+	if e := req.Header["Expect"]; len(e) > 0 && !httpguts.HeaderValuesContainsToken(e, "100-continue") {
 		return http.StatusExpectationFailed
 	}
 	return 0
@@ -504,10 +504,4 @@ func (b *requestBody) Read(p []byte) (int, error) {
 func (b *requestBody) Close() error {
 	b.closed = true
 	return nil
-}
-
-// hasToken reports whether the comma-separated header value v holds
-// token, ignoring case.
-func hasToken(v, token string) bool {
-	return httpguts.HeaderValuesContainsToken([]string{v}, token)
 }

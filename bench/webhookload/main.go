@@ -33,6 +33,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -204,9 +205,11 @@ const connections = 32
 //
 // One sender, on an OS thread of its own, sleeps until each due time and
 // writes the request on an idle connection; a reader goroutine per
-// connection takes the response. The sender does not hand requests to
-// other goroutines, since waking one costs tens of microseconds, and it
-// does not sleep with time.Sleep, whose timers fire on the network
+// connection, already waiting on its socket, takes the response. The
+// sender wakes no other goroutine to send (it notes the due time where the
+// reader finds it once the response is in), since waking one costs tens of
+// microseconds and a thread of the machine's two cores, and it does not
+// sleep with time.Sleep, whose timers fire on the network
 // poller's millisecond ticks: on this kind of machine a 300µs sleep lasts
 // about 1.1ms, and that delay would count as webhook latency. How late
 // the sender still is (the kernel's wake-up time) is reported beside the
@@ -228,24 +231,28 @@ func drive(addr string, cfg *tls.Config, bodies [][]byte, rate int, warmup, dura
 		}
 		requests[i] = r
 	}
-	idle := make(chan *conn, connections)
-	var readers sync.WaitGroup
-	for range connections {
+	conns := make([]*conn, connections)
+	for i := range conns {
 		c, err := dial(addr, cfg)
 		if err != nil {
 			return nil, err
 		}
 		defer func() { _ = c.Close() }()
+		conns[i] = c
+	}
+	idle := make(chan *conn, connections)
+	var readers sync.WaitGroup
+	start := time.Now()
+	measureFrom := start.Add(warmup)
+	for _, c := range conns {
 		readers.Add(1)
 		go func() {
 			defer readers.Done()
-			c.readLoop(res, idle)
+			c.readLoop(res, idle, start)
 		}()
 		idle <- c
 	}
 
-	start := time.Now()
-	measureFrom := start.Add(warmup)
 	err := func() error {
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
@@ -254,33 +261,66 @@ func drive(addr string, cfg *tls.Config, bodies [][]byte, rate int, warmup, dura
 			due := start.Add(time.Duration(i) * interval)
 			sleepUntil(due)
 			late := time.Since(due)
-			c := <-idle // waiting for a connection counts: the clock started at due
-			p := pending{due: due, measure: !due.Before(measureFrom)}
-			// The reader learns of the request first, so that it is
-			// already waiting on the socket when the response comes.
-			c.pending <- p
+			c, err := takeIdle(idle) // waiting for a connection counts: the clock started at due
+			if err != nil {
+				return fmt.Errorf("request %d: %w", i, err)
+			}
+			measure := !due.Before(measureFrom)
+			// Noted before the request is written, so before its
+			// response can come.
+			c.pending.Store(int64(due.Sub(start))<<1 | int64(boolToInt(measure)))
 			if err := c.send(requests[i%len(requests)], i); err != nil {
 				_ = c.Close() // its reader fails the request and hands c back
 				return fmt.Errorf("request %d: %w", i, err)
 			}
-			if p.measure {
+			if measure {
 				res.lateness = append(res.lateness, late) // only the sender appends
 			}
 		}
 		return nil
 	}()
 	for range connections {
-		c := <-idle // every response is in once every connection is idle again
-		close(c.pending)
+		// Every response is in once every connection is idle again.
+		c, idleErr := takeIdle(idle)
+		if idleErr != nil {
+			return res, errors.Join(err, idleErr) // a reader still waits: leave it
+		}
+		c.done.Store(true)
+		_ = c.Close() // ends its reader's wait for another response
 	}
 	readers.Wait()
 	return res, err
 }
 
-// pending is a request on the wire, waiting for its response.
-type pending struct {
-	due     time.Time
-	measure bool
+// responseTimeout is how long the sender waits for a free connection
+// before it reports the webhook stalled.
+const responseTimeout = 10 * time.Second
+
+// takeIdle returns an idle connection, waiting for one if none is.
+func takeIdle(idle <-chan *conn) (*conn, error) {
+	select {
+	case c := <-idle:
+		return c, nil
+	default:
+	}
+	t := time.NewTimer(responseTimeout)
+	defer t.Stop()
+	select {
+	case c := <-idle:
+		return c, nil
+	case <-t.C:
+		return nil, fmt.Errorf("no response on any of %d connections for %v", connections, responseTimeout)
+	}
+}
+
+// none is pending's value while no request is on the wire.
+const none = -1
+
+func boolToInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // request is one AdmissionReview, ready to send but for its UID: the
@@ -320,12 +360,16 @@ func (r *results) record(due time.Time, lat time.Duration, allowed bool, err err
 // conn is one keep-alive HTTP/1.1 connection over TLS. The sender writes
 // on it; its reader goroutine reads the response to each request.
 type conn struct {
-	tc      *tls.Conn
-	br      *bufio.Reader
-	pending chan pending // at most one: HTTP/1.1 without pipelining
-	req     []byte       // the request being written, reused
-	uid     []byte       // its UID field, reused
-	body    []byte       // the response being read, reused
+	tc *tls.Conn
+	br *bufio.Reader
+	// pending is the request on the wire (HTTP/1.1 without pipelining has
+	// at most one): its due time, as time since the run's start, shifted
+	// left by one, and in the low bit whether it is measured.
+	pending atomic.Int64
+	done    atomic.Bool // the run is over: the connection is closed on purpose
+	req     []byte      // the request being written, reused
+	uid     []byte      // its UID field, reused
+	body    []byte      // the response being read, reused
 }
 
 func dial(addr string, cfg *tls.Config) (*conn, error) {
@@ -333,7 +377,9 @@ func dial(addr string, cfg *tls.Config) (*conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &conn{tc: tc, br: bufio.NewReaderSize(tc, 64<<10), pending: make(chan pending, 1)}, nil
+	c := &conn{tc: tc, br: bufio.NewReaderSize(tc, 64<<10)}
+	c.pending.Store(none)
+	return c, nil
 }
 
 func (c *conn) Close() error { return c.tc.Close() }
@@ -355,20 +401,35 @@ func (c *conn) send(r request, seq int) error {
 	return err
 }
 
-// readLoop reads the response to each request sent on c, records it,
-// and hands c back to the sender. It ends when pending is closed.
-func (c *conn) readLoop(res *results, idle chan<- *conn) {
-	for p := range c.pending {
+// readLoop waits for the response to each request sent on c, records
+// it, and hands c back to the sender. It ends when the run is over and c
+// closed, or at the first error: it closes c then, so that the sender's
+// next request on c fails and ends the run.
+func (c *conn) readLoop(res *results, idle chan<- *conn, start time.Time) {
+	for {
 		allowed, err := c.response()
-		if p.measure {
-			res.record(p.due, time.Since(p.due), allowed, err)
+		if c.done.Load() {
+			return
+		}
+		switch p := c.pending.Swap(none); {
+		case p == none:
+			// The webhook closed, or wrote on, a connection with no
+			// request on it.
+			if err == nil {
+				err = errors.New("a response to no request")
+			}
+			res.record(time.Now(), 0, false, err)
+		case p&1 == 1:
+			due := start.Add(time.Duration(p >> 1))
+			res.record(due, time.Since(due), allowed, err)
 		}
 		if err != nil {
-			// The stream is out of step: the next send fails and ends
-			// the run.
 			_ = c.tc.Close()
 		}
 		idle <- c
+		if err != nil {
+			return
+		}
 	}
 }
 
@@ -381,9 +442,6 @@ func (c *conn) readLoop(res *results, idle chan<- *conn) {
 // to show as bursts of webhook latency. The webhook always sends a
 // Content-Length; a response without one is an error here.
 func (c *conn) response() (bool, error) {
-	if err := c.tc.SetReadDeadline(time.Now().Add(10 * time.Second)); err != nil {
-		return false, err
-	}
 	line, err := c.br.ReadSlice('\n')
 	if err != nil {
 		return false, err

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command webhookload drives `palisade webhook` at a fixed request rate
 // over HTTPS on loopback, as the API server would, and reports latency
 // percentiles, errors and the webhook's memory over the run.
@@ -6,6 +8,9 @@
 // earlier ones have been answered, and its latency counts from when it was
 // due, so a stalled server shows up in the percentiles instead of slowing
 // the generator down (no coordinated omission).
+//
+// It runs on Linux only: its event loop (see drive) is made of epoll(7)
+// and timerfd_create(2).
 //
 // Usage (bench/webhook.sh builds the binary and runs this):
 //
@@ -28,12 +33,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -193,136 +196,6 @@ type results struct {
 	denied    int
 }
 
-// connections is how many keep-alive connections the generator holds, as
-// the API server holds a bounded pool of them: when every one is busy, a
-// request waits for one, and the wait counts in its latency.
-const connections = 32
-
-// drive sends rate requests a second, open loop: each request has a due
-// time fixed in advance, and its latency counts from then, so a slow
-// response delays no later request's clock (no coordinated omission). The
-// requests of the warm-up are sent but not measured.
-//
-// One sender, on an OS thread of its own, sleeps until each due time and
-// writes the request on an idle connection; a reader goroutine per
-// connection, already waiting on its socket, takes the response. The
-// sender wakes no other goroutine to send (it notes the due time where the
-// reader finds it once the response is in), since waking one costs tens of
-// microseconds and a thread of the machine's two cores, and it does not
-// sleep with time.Sleep, whose timers fire on the network
-// poller's millisecond ticks: on this kind of machine a 300µs sleep lasts
-// about 1.1ms, and that delay would count as webhook latency. How late
-// the sender still is (the kernel's wake-up time) is reported beside the
-// latencies, which include it.
-//
-// The generator shares the machine's two cores with the webhook, so it is
-// kept lean: no net/http client, whose transport costs several times more
-// CPU per request, and no copy of the body per request.
-func drive(addr string, cfg *tls.Config, bodies [][]byte, rate int, warmup, duration time.Duration) (*results, error) {
-	measured := int(float64(rate)*duration.Seconds()) + 16
-	res := &results{latencies: make([]time.Duration, 0, measured), dues: make([]time.Time, 0, measured), lateness: make([]time.Duration, 0, measured)}
-	interval := time.Second / time.Duration(rate)
-	total := int((warmup + duration) / interval)
-	requests := make([]request, len(bodies))
-	for i, b := range bodies {
-		r, err := newRequest(addr, b)
-		if err != nil {
-			return nil, err
-		}
-		requests[i] = r
-	}
-	conns := make([]*conn, connections)
-	for i := range conns {
-		c, err := dial(addr, cfg)
-		if err != nil {
-			return nil, err
-		}
-		defer func() { _ = c.Close() }()
-		conns[i] = c
-	}
-	idle := make(chan *conn, connections)
-	var readers sync.WaitGroup
-	start := time.Now()
-	measureFrom := start.Add(warmup)
-	for _, c := range conns {
-		readers.Add(1)
-		go func() {
-			defer readers.Done()
-			c.readLoop(res, idle, start)
-		}()
-		idle <- c
-	}
-
-	err := func() error {
-		runtime.LockOSThread()
-		defer runtime.UnlockOSThread()
-		finePacing()
-		for i := range total {
-			due := start.Add(time.Duration(i) * interval)
-			sleepUntil(due)
-			late := time.Since(due)
-			c, err := takeIdle(idle) // waiting for a connection counts: the clock started at due
-			if err != nil {
-				return fmt.Errorf("request %d: %w", i, err)
-			}
-			measure := !due.Before(measureFrom)
-			// Noted before the request is written, so before its
-			// response can come.
-			c.pending.Store(int64(due.Sub(start))<<1 | int64(boolToInt(measure)))
-			if err := c.send(requests[i%len(requests)], i); err != nil {
-				_ = c.Close() // its reader fails the request and hands c back
-				return fmt.Errorf("request %d: %w", i, err)
-			}
-			if measure {
-				res.lateness = append(res.lateness, late) // only the sender appends
-			}
-		}
-		return nil
-	}()
-	for range connections {
-		// Every response is in once every connection is idle again.
-		c, idleErr := takeIdle(idle)
-		if idleErr != nil {
-			return res, errors.Join(err, idleErr) // a reader still waits: leave it
-		}
-		c.done.Store(true)
-		_ = c.Close() // ends its reader's wait for another response
-	}
-	readers.Wait()
-	return res, err
-}
-
-// responseTimeout is how long the sender waits for a free connection
-// before it reports the webhook stalled.
-const responseTimeout = 10 * time.Second
-
-// takeIdle returns an idle connection, waiting for one if none is.
-func takeIdle(idle <-chan *conn) (*conn, error) {
-	select {
-	case c := <-idle:
-		return c, nil
-	default:
-	}
-	t := time.NewTimer(responseTimeout)
-	defer t.Stop()
-	select {
-	case c := <-idle:
-		return c, nil
-	case <-t.C:
-		return nil, fmt.Errorf("no response on any of %d connections for %v", connections, responseTimeout)
-	}
-}
-
-// none is pending's value while no request is on the wire.
-const none = -1
-
-func boolToInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
 // request is one AdmissionReview, ready to send but for its UID: the
 // header up to the Content-Length value, and the body before and after
 // the UID.
@@ -355,142 +228,6 @@ func (r *results) record(due time.Time, lat time.Duration, allowed bool, err err
 	} else {
 		r.denied++
 	}
-}
-
-// conn is one keep-alive HTTP/1.1 connection over TLS. The sender writes
-// on it; its reader goroutine reads the response to each request.
-type conn struct {
-	tc *tls.Conn
-	br *bufio.Reader
-	// pending is the request on the wire (HTTP/1.1 without pipelining has
-	// at most one): its due time, as time since the run's start, shifted
-	// left by one, and in the low bit whether it is measured.
-	pending atomic.Int64
-	done    atomic.Bool // the run is over: the connection is closed on purpose
-	req     []byte      // the request being written, reused
-	uid     []byte      // its UID field, reused
-	body    []byte      // the response being read, reused
-}
-
-func dial(addr string, cfg *tls.Config) (*conn, error) {
-	tc, err := tls.Dial("tcp", addr, cfg)
-	if err != nil {
-		return nil, err
-	}
-	c := &conn{tc: tc, br: bufio.NewReaderSize(tc, 64<<10)}
-	c.pending.Store(none)
-	return c, nil
-}
-
-func (c *conn) Close() error { return c.tc.Close() }
-
-// send writes request r with the UID req-SEQ.
-func (c *conn) send(r request, seq int) error {
-	if err := c.tc.SetWriteDeadline(time.Now().Add(10 * time.Second)); err != nil {
-		return err
-	}
-	c.uid = strconv.AppendInt(append(c.uid[:0], `"uid":"req-`...), int64(seq), 10)
-	c.uid = append(c.uid, '"')
-	c.req = append(c.req[:0], r.header...)
-	c.req = strconv.AppendInt(c.req, int64(len(r.before)+len(c.uid)+len(r.after)), 10)
-	c.req = append(c.req, "\r\n\r\n"...)
-	c.req = append(c.req, r.before...)
-	c.req = append(c.req, c.uid...)
-	c.req = append(c.req, r.after...)
-	_, err := c.tc.Write(c.req)
-	return err
-}
-
-// readLoop waits for the response to each request sent on c, records
-// it, and hands c back to the sender. It ends when the run is over and c
-// closed, or at the first error: it closes c then, so that the sender's
-// next request on c fails and ends the run.
-func (c *conn) readLoop(res *results, idle chan<- *conn, start time.Time) {
-	for {
-		allowed, err := c.response()
-		if c.done.Load() {
-			return
-		}
-		switch p := c.pending.Swap(none); {
-		case p == none:
-			// The webhook closed, or wrote on, a connection with no
-			// request on it.
-			if err == nil {
-				err = errors.New("a response to no request")
-			}
-			res.record(time.Now(), 0, false, err)
-		case p&1 == 1:
-			due := start.Add(time.Duration(p >> 1))
-			res.record(due, time.Since(due), allowed, err)
-		}
-		if err != nil {
-			_ = c.tc.Close()
-		}
-		idle <- c
-		if err != nil {
-			return
-		}
-	}
-}
-
-// response reads the response to one request and reports the verdict. It
-// reads the status line, the headers, of which only Content-Length
-// matters, and the body, into a buffer the connection reuses, and
-// allocates nothing: net/http's response reader allocated about 8KB per
-// response, which had the generator collect garbage four times a second,
-// and each collection stopped the sender and the readers for long enough
-// to show as bursts of webhook latency. The webhook always sends a
-// Content-Length; a response without one is an error here.
-func (c *conn) response() (bool, error) {
-	line, err := c.br.ReadSlice('\n')
-	if err != nil {
-		return false, err
-	}
-	// "HTTP/1.1 200 OK\r\n"
-	if len(line) < len("HTTP/1.1 200") || !bytes.HasPrefix(line, []byte("HTTP/1.")) || line[8] != ' ' {
-		return false, fmt.Errorf("malformed status line %q", line)
-	}
-	status, err := strconv.Atoi(string(line[9:12]))
-	if err != nil {
-		return false, fmt.Errorf("malformed status line %q", line)
-	}
-	length := -1
-	for {
-		line, err := c.br.ReadSlice('\n')
-		if err != nil {
-			return false, err
-		}
-		header := bytes.TrimRight(line, "\r\n")
-		if len(header) == 0 {
-			break
-		}
-		name, value, _ := bytes.Cut(header, []byte(":"))
-		switch {
-		case bytes.EqualFold(name, []byte("Content-Length")):
-			if length, err = strconv.Atoi(string(bytes.TrimSpace(value))); err != nil || length < 0 {
-				return false, fmt.Errorf("malformed Content-Length %q", value)
-			}
-		case bytes.EqualFold(name, []byte("Transfer-Encoding")):
-			return false, fmt.Errorf("unexpected Transfer-Encoding %q", value)
-		}
-	}
-	if length < 0 {
-		return false, errors.New("response without a Content-Length")
-	}
-	c.body = slices.Grow(c.body[:0], length)[:length]
-	if _, err := io.ReadFull(c.br, c.body); err != nil {
-		return false, err
-	}
-	if status != http.StatusOK {
-		return false, fmt.Errorf("status %d: %s", status, c.body)
-	}
-	switch {
-	case bytes.Contains(c.body, []byte(`"allowed":true`)):
-		return true, nil
-	case bytes.Contains(c.body, []byte(`"allowed":false`)):
-		return false, nil
-	}
-	return false, fmt.Errorf("no verdict in the response: %.200s", c.body)
 }
 
 // writeLog writes the -latency-log file, in the order the responses came.

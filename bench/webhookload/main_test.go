@@ -1,10 +1,16 @@
+//go:build linux
+
 package main
 
 import (
+	"bufio"
 	"crypto/tls"
 	"crypto/x509"
+	"io"
 	"net"
+	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -76,8 +82,45 @@ func TestDriveMeasuresEveryRequest(t *testing.T) {
 
 // TestDriveReportsAClosingServer checks that a server that closes every
 // connection after one response fails the run with an error instead of
-// hanging it.
+// hanging it, and that the responses before count.
 func TestDriveReportsAClosingServer(t *testing.T) {
+	res, err := driveAgainst(t, func(c net.Conn) {
+		req, err := http.ReadRequest(bufio.NewReader(c))
+		if err != nil {
+			return
+		}
+		if _, err := io.Copy(io.Discard, req.Body); err != nil {
+			return
+		}
+		body := `{"response":{"allowed":true}}`
+		_, _ = c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n" + body))
+	})
+	if err == nil || res == nil || res.errors == 0 {
+		t.Fatalf("a server that closes its connections: error %v, results %+v", err, res)
+	}
+	if res.allowed == 0 {
+		t.Errorf("no response counted before the server closed (error %v)", err)
+	}
+}
+
+// TestDriveReportsAStalledServer checks that a server that never answers
+// fails the run once no response has come for responseTimeout.
+func TestDriveReportsAStalledServer(t *testing.T) {
+	defer func(d time.Duration) { responseTimeout = d }(responseTimeout)
+	responseTimeout = 300 * time.Millisecond
+	res, err := driveAgainst(t, func(c net.Conn) {
+		_, _ = io.Copy(io.Discard, c) // reads every request, answers none
+	})
+	if err == nil || !strings.Contains(err.Error(), "no response") || res.errors == 0 {
+		t.Fatalf("a server that never answers: error %v, results %+v", err, res)
+	}
+}
+
+// driveAgainst runs the generator for a second at a low rate against a TLS
+// server that handles each connection with serve, and returns what drive
+// returned; it fails the test if the run does not end.
+func driveAgainst(t *testing.T, serve func(net.Conn)) (*results, error) {
+	t.Helper()
 	dir := t.TempDir()
 	caPEM, err := writeKeyPair(dir)
 	if err != nil {
@@ -100,12 +143,7 @@ func TestDriveReportsAClosingServer(t *testing.T) {
 			}
 			go func() {
 				defer func() { _ = c.Close() }()
-				buf := make([]byte, 64<<10)
-				if _, err := c.Read(buf); err != nil {
-					return
-				}
-				body := `{"response":{"allowed":true}}`
-				_, _ = c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n" + body))
+				serve(c)
 			}()
 		}
 	}()
@@ -115,19 +153,20 @@ func TestDriveReportsAClosingServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan struct{})
-	var runErr error
-	var res *results
+	type outcome struct {
+		res *results
+		err error
+	}
+	done := make(chan outcome, 1)
 	go func() {
-		defer close(done)
-		res, runErr = drive(ln.Addr().String(), &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}, bodies, 200, 0, time.Second)
+		res, err := drive(ln.Addr().String(), &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}, bodies, 200, 0, time.Second)
+		done <- outcome{res, err}
 	}()
 	select {
-	case <-done:
+	case o := <-done:
+		return o.res, o.err
 	case <-time.After(30 * time.Second):
 		t.Fatal("the run did not end")
 	}
-	if runErr == nil && (res == nil || res.errors == 0) {
-		t.Fatal("no error from a server that closes its connections")
-	}
+	return nil, nil
 }

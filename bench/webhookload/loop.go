@@ -103,7 +103,8 @@ func drive(addr string, cfg *tls.Config, bodies [][]byte, rate int, warmup, dura
 			waiting++
 		}
 		// The requests due go out on free connections, oldest first; the
-		// rest wait for one, their clocks running.
+		// rest wait for one, their clocks running. The connection is the
+		// one freed last, as Go's HTTP client in the API server picks.
 		for waiting > 0 && len(l.free) > 0 {
 			seq := next - waiting
 			c := l.free[len(l.free)-1]
@@ -155,6 +156,18 @@ func drive(addr string, cfg *tls.Config, bodies [][]byte, rate int, warmup, dura
 			}
 			c := l.conns[int(ev.Fd)]
 			done, allowed, err := c.receive()
+			if errors.Is(err, errIdleClosed) {
+				// As an HTTP client does, drop it; the rest serve.
+				if err := l.remove(c); err != nil {
+					return res, err
+				}
+				if len(l.conns) == 0 {
+					err := errors.New("the webhook closed every connection")
+					res.record(time.Time{}, 0, false, err)
+					return res, err
+				}
+				continue
+			}
 			if err != nil {
 				res.record(time.Time{}, 0, false, err)
 				return res, err
@@ -211,6 +224,17 @@ func (l *loop) add(c *conn) error {
 	}
 	l.conns[c.fd] = c
 	l.free = append(l.free, c)
+	return nil
+}
+
+// remove drops c, an idle connection the server has closed.
+func (l *loop) remove(c *conn) error {
+	if err := unix.EpollCtl(l.epfd, unix.EPOLL_CTL_DEL, c.fd, nil); err != nil {
+		return fmt.Errorf("epoll_ctl: %w", err)
+	}
+	delete(l.conns, c.fd)
+	l.free = slices.DeleteFunc(l.free, func(f *conn) bool { return f == c })
+	_ = c.Close() // its close_notify has no one to go to
 	return nil
 }
 
@@ -358,6 +382,8 @@ func (c *conn) receive() (done, allowed bool, _ error) {
 		}
 	}
 	switch {
+	case len(c.in) == 0 && c.broken != nil && !c.busy:
+		return false, false, errIdleClosed
 	case len(c.in) == 0 && c.broken != nil:
 		return false, false, c.broken
 	case len(c.in) == 0:
@@ -435,6 +461,11 @@ func parseResponse(b []byte) (size int, allowed bool, _ error) {
 	}
 	return 0, false, fmt.Errorf("no verdict in the response: %.200s", body)
 }
+
+// errIdleClosed is receive's report that the server closed c while no
+// request was on it: its idle timeout, or the first request's header
+// timeout for a connection the generator has not needed yet.
+var errIdleClosed = errors.New("the server closed an idle connection")
 
 // errWouldBlock is nonblockConn's read error when the socket has nothing
 // to read. crypto/tls keeps what it has read of a record across a

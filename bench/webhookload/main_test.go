@@ -4,6 +4,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"io"
@@ -13,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/palisade-dev/palisade/internal/http1"
 )
 
 // startNoop serves the no-op webhook on loopback and returns its address
@@ -169,4 +172,50 @@ func driveAgainst(t *testing.T, serve func(net.Conn)) (*results, error) {
 		t.Fatal("the run did not end")
 	}
 	return nil, nil
+}
+
+// TestDriveOutlivesIdleTimeouts checks that connections the server closes
+// while idle (as http1.Server does to a connection whose first request
+// does not come within ReadHeaderTimeout) are dropped, not counted as
+// errors, and that the run goes on over the others.
+func TestDriveOutlivesIdleTimeouts(t *testing.T) {
+	dir := t.TempDir()
+	caPEM, err := writeKeyPair(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pair, err := tls.LoadX509KeyPair(dir+"/tls.crt", dir+"/tls.key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http1.Server{
+		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12},
+		ReadHeaderTimeout: 200 * time.Millisecond,
+		IdleTimeout:       200 * time.Millisecond,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.Copy(io.Discard, r.Body)
+			_, _ = io.WriteString(w, `{"response":{"allowed":true}}`)
+		}),
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Shutdown(context.Background()) })
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM(caPEM)
+	bodies, err := reviews("../testdata/webhook")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 20 requests a second keep one or two of the 32 connections busy;
+	// the server closes the rest after 200ms.
+	res, err := drive(ln.Addr().String(), &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}, bodies, 20, 0, 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.errors != 0 || len(res.latencies) != 40 {
+		t.Fatalf("%d errors (the first: %v) and %d responses, want none and 40", res.errors, res.firstErr, len(res.latencies))
+	}
 }

@@ -1,12 +1,18 @@
 package admission
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	admissionv1 "k8s.io/api/admission/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/palisade-dev/palisade/internal/engine"
 	"github.com/palisade-dev/palisade/internal/object"
@@ -40,7 +46,11 @@ func TestAuditFindingsValue(t *testing.T) {
 			length += len(item)
 		}
 		v := &Verdict{Profile: &Profile{Name: "p", Mode: Enforce}, Audited: fs}
-		if got := auditAnnotations(v)["findings"]; got != want {
+		var annotations map[string]string
+		if err := json.Unmarshal(appendAuditAnnotations(nil, v), &annotations); err != nil {
+			t.Fatal(err)
+		}
+		if got := annotations["findings"]; got != want {
 			t.Fatalf("findings annotation for %d items:\n got %q\nwant %q", len(fs), got, want)
 		}
 	}
@@ -106,7 +116,11 @@ func TestWarningsValue(t *testing.T) {
 			}
 			want = append(want, w)
 		}
-		if got := warnings(fs); !slices.Equal(got, want) {
+		var got []string
+		if err := json.Unmarshal(appendWarnings(nil, fs), &got); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, want) {
 			t.Fatalf("warnings for %d findings:\n got %q\nwant %q", len(fs), got, want)
 		}
 	}
@@ -163,6 +177,106 @@ func TestSummaryText(t *testing.T) {
 		}
 		if got := v.Summary(catalog); got != want.String() {
 			t.Fatalf("summary:\n got %q\nwant %q", got, want.String())
+		}
+		// Written into a JSON string in place, it reads back the same.
+		var inJSON string
+		if err := json.Unmarshal(append(v.appendSummary([]byte{'"'}, catalog, appendEscaped), '"'), &inJSON); err != nil || inJSON != want.String() {
+			t.Fatalf("summary in JSON: %q, %v; want %q", inJSON, err, want.String())
+		}
+	}
+}
+
+// FuzzAppendEscaped holds appendEscaped to encoding/json, byte for byte:
+// the webhook writes the response's strings itself, and must write what
+// encoding/json (and json-iterator with EscapeHTML, as reviewJSON is)
+// would.
+func FuzzAppendEscaped(f *testing.F) {
+	for _, s := range []string{"", "plain", `"quoted" \ back`, "tab\tnew\nline\r\b\f\x00\x1f\x7f", "<script>&amp;</script>",
+		"é 日本 \u2028 \u2029 \U0001F600", "bad \xff\xfe utf-8 \xe2\x80", "\xed\xa0\x80 surrogate"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := appendString(nil, s); string(got) != string(want) {
+			t.Fatalf("appendString(%q) = %s, encoding/json writes %s", s, got, want)
+		}
+	})
+}
+
+// TestVerdictReviewMatchesEncoder checks appendVerdictReview against the
+// AdmissionReview it stands for, encoded by reviewJSON: the same JSON
+// value for verdicts that allow, warn, deny, audit, exempt and suppress.
+func TestVerdictReviewMatchesEncoder(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	catalog := map[string]*rule.Rule{"with-fix": {Meta: rule.Meta{ID: "with-fix", Remediation: "Set <it> to \"false\""}}}
+	tm := metav1.TypeMeta{Kind: "AdmissionReview", APIVersion: webhookVersion}
+	for range 300 {
+		o := &object.Object{Kind: "Pod", Name: "web", RawNamespace: []string{"", "shop"}[r.IntN(2)]}
+		v := &Verdict{Profile: &Profile{Name: "p<1>", Mode: []Mode{Enforce, Warn, Audit}[r.IntN(3)]}, Object: o, Exempted: r.IntN(2), Suppressed: r.IntN(3) / 2}
+		for i := range r.IntN(5) {
+			v.Audited = append(v.Audited, engine.Finding{Finding: rule.Finding{
+				RuleID:    []string{"with-fix", "other"}[r.IntN(2)],
+				Severity:  rule.Severity(r.IntN(5)),
+				Container: []string{"", "app", "we\"ird\u2028"}[r.IntN(3)],
+				Path:      object.Path(fmt.Sprintf("spec.containers[%d].image", i)),
+				Message:   fmt.Sprintf("message %d & <more>\n", i),
+			}})
+		}
+		for i := range v.Audited {
+			if r.IntN(2) == 0 {
+				v.Denials = append(v.Denials, &v.Audited[i])
+			} else {
+				v.Warnings = append(v.Warnings, &v.Audited[i])
+			}
+		}
+		if r.IntN(10) == 0 {
+			v.RuleErrors = []engine.RuleError{{RuleID: "broken", Err: fmt.Errorf("panic: <%d>", r.IntN(9))}}
+		}
+
+		resp := &admissionv1.AdmissionResponse{UID: "uid-\"1\"", Allowed: !v.Denied()}
+		if v.Denied() {
+			resp.Result = &metav1.Status{Status: metav1.StatusFailure, Code: http.StatusForbidden, Reason: metav1.StatusReasonForbidden, Message: v.Summary(catalog)}
+		}
+		if len(v.Audited) > 0 || v.Exempted > 0 || v.Suppressed > 0 {
+			resp.AuditAnnotations = map[string]string{"profile": v.Profile.Name, "mode": string(v.Profile.Mode)}
+			if len(v.Audited) > 0 {
+				var items []string
+				for _, f := range v.Audited {
+					item := fmt.Sprintf("%s:%s:%s", f.RuleID, f.Severity, f.Path)
+					if f.Container != "" {
+						item += ":" + f.Container
+					}
+					items = append(items, item)
+				}
+				resp.AuditAnnotations["findings"] = strings.Join(items, ",")
+			}
+			if v.Exempted > 0 {
+				resp.AuditAnnotations["exempted"] = fmt.Sprint(v.Exempted)
+			}
+			if v.Suppressed > 0 {
+				resp.AuditAnnotations["suppressed"] = fmt.Sprint(v.Suppressed)
+			}
+		}
+		for _, f := range v.Warnings {
+			resp.Warnings = append(resp.Warnings, fmt.Sprintf("palisade [%s] %s: %s", f.RuleID, f.Severity, f.Message))
+		}
+		want, err := reviewJSON.Marshal(admissionv1.AdmissionReview{TypeMeta: tm, Response: resp})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := appendVerdictReview(nil, tm, resp.UID, v, catalog)
+		var gotV, wantV any
+		if err := json.Unmarshal(got, &gotV); err != nil {
+			t.Fatalf("not JSON: %v\n%s", err, got)
+		}
+		if err := json.Unmarshal(want, &wantV); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(gotV, wantV) {
+			t.Fatalf("review:\n got %s\nwant %s", got, want)
 		}
 	}
 }

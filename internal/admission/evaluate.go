@@ -230,43 +230,65 @@ func (ex *Exemption) imagesMatch(obj *object.Object, f *engine.Finding) bool {
 
 // Summary renders the denial message: the object, then per finding the
 // rule, severity, container, field and remediation, so that the person
-// who ran kubectl apply can fix it without looking anything up. It is
-// built with plain appends, not fmt: a denial is written per request.
+// who ran kubectl apply can fix it without looking anything up.
 func (v *Verdict) Summary(catalog map[string]*rule.Rule) string {
-	var b strings.Builder
-	b.Grow(256 * (1 + len(v.Denials)))
-	w := func(parts ...string) {
-		for _, p := range parts {
-			b.WriteString(p)
-		}
-	}
+	return string(v.appendSummary(nil, catalog, appendRaw))
+}
+
+// appendSummary appends the denial message, each piece through put:
+// appendRaw for the text itself, appendEscaped to write it into a JSON
+// string in place. A denial is written per request, so it is built with
+// appends, not fmt.
+func (v *Verdict) appendSummary(b []byte, catalog map[string]*rule.Rule, put func([]byte, string) []byte) []byte {
 	o := v.Object
-	w("palisade denied ", o.Kind)
+	b = put(b, "palisade denied ")
+	b = put(b, o.Kind)
 	if o.RawNamespace != "" {
-		w(" ", o.RawNamespace, "/", o.Name)
+		b = put(b, " ")
+		b = put(b, o.RawNamespace)
+		b = put(b, "/")
+		b = put(b, o.Name)
 	} else if o.Name != "" {
-		w(" ", o.Name)
+		b = put(b, " ")
+		b = put(b, o.Name)
 	}
 	if len(v.Denials) == 0 {
-		w(": rules could not evaluate it:")
+		b = put(b, ": rules could not evaluate it:")
 		for _, re := range v.RuleErrors {
-			w("\n- ", re.RuleID, ": ", re.Err.Error())
+			b = put(b, "\n- ")
+			b = put(b, re.RuleID)
+			b = put(b, ": ")
+			b = put(b, re.Err.Error())
 		}
-		return b.String()
+		return b
 	}
-	w(" (profile ", v.Profile.Name, ", denies ", v.Profile.DenyAt.String(), " and above):")
+	b = put(b, " (profile ")
+	b = put(b, v.Profile.Name)
+	b = put(b, ", denies ")
+	b = put(b, v.Profile.DenyAt.String())
+	b = put(b, " and above):")
 	for _, f := range v.Denials {
-		w("\n- [", f.RuleID, "] ", f.Severity.String())
+		b = put(b, "\n- [")
+		b = put(b, f.RuleID)
+		b = put(b, "] ")
+		b = put(b, f.Severity.String())
 		if f.Container != "" {
-			w(" container ", strconv.Quote(f.Container))
+			b = put(b, " container ")
+			b = put(b, strconv.Quote(f.Container))
 		}
 		if f.Path != "" {
-			w(" ", string(f.Path))
+			b = put(b, " ")
+			b = put(b, string(f.Path))
 		}
-		w(": ", f.Message)
+		b = put(b, ": ")
+		b = put(b, f.Message)
 		if r := catalog[f.RuleID]; r != nil && r.Remediation != "" {
-			w(". Fix: ", r.Remediation)
+			b = put(b, ". Fix: ")
+			b = put(b, r.Remediation)
 		}
 	}
-	return b.String()
+	return b
 }
+
+// appendRaw appends s as it is.
+func appendRaw(b []byte, s string) []byte { return append(b, s...) }

@@ -128,17 +128,20 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, mutating bool) {
 		return
 	}
 	req := in.review.Request
-	resp, result := h.respond(req, in.object, mutating)
-	resp.UID = req.UID
-	out := admissionv1.AdmissionReview{TypeMeta: in.review.TypeMeta, Response: resp}
+	ans := h.respond(req, in.object, mutating)
 	// The response is encoded into a pooled stream's buffer and written
 	// from there, not copied out as Marshal would.
 	stream := reviewJSON.BorrowStream(nil)
 	defer reviewJSON.ReturnStream(stream)
-	stream.WriteVal(&out)
-	if stream.Error != nil {
-		http.Error(w, "encoding the response: "+stream.Error.Error(), http.StatusInternalServerError)
-		return
+	if ans.verdict != nil {
+		stream.SetBuffer(appendVerdictReview(stream.Buffer()[:0], in.review.TypeMeta, req.UID, ans.verdict, h.catalog))
+	} else {
+		ans.resp.UID = req.UID
+		stream.WriteVal(&admissionv1.AdmissionReview{TypeMeta: in.review.TypeMeta, Response: ans.resp})
+		if stream.Error != nil {
+			http.Error(w, "encoding the response: "+stream.Error.Error(), http.StatusInternalServerError)
+			return
+		}
 	}
 	// With its length known, net/http sends the response in one piece
 	// (one TLS record and one system call for most reviews) rather than
@@ -147,7 +150,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, mutating bool) {
 	w.Header().Set("Content-Length", strconv.Itoa(len(stream.Buffer())))
 	_, _ = w.Write(stream.Buffer())
 	if m := h.opts.Metrics; m != nil {
-		m.requests.WithLabelValues(endpoint, string(req.Operation), req.Kind.Kind, result).Inc()
+		m.requests.WithLabelValues(endpoint, string(req.Operation), req.Kind.Kind, ans.result).Inc()
 		m.latency.WithLabelValues(endpoint).Observe(time.Since(start).Seconds())
 	}
 }
@@ -186,18 +189,27 @@ func readReview(w http.ResponseWriter, r *http.Request, keepRaw bool) (body *[]b
 	return body, in, nil
 }
 
-// respond decides one request. result is the metric label: allowed,
-// denied, warned or error.
-func (h *Handler) respond(req *admissionv1.AdmissionRequest, obj *object.Object, mutating bool) (*admissionv1.AdmissionResponse, string) {
-	allow := &admissionv1.AdmissionResponse{Allowed: true}
+// answer is the handler's answer to one request: a verdict on the object,
+// or, for the requests that get none (other operations, undecodable
+// objects, the mutating endpoint), a response. result is the metric label:
+// allowed, denied, warned, mutated or error.
+type answer struct {
+	verdict *Verdict
+	resp    *admissionv1.AdmissionResponse
+	result  string
+}
+
+// respond decides one request.
+func (h *Handler) respond(req *admissionv1.AdmissionRequest, obj *object.Object, mutating bool) answer {
+	allow := answer{resp: &admissionv1.AdmissionResponse{Allowed: true}, result: "allowed"}
 	if req.Operation != admissionv1.Create && req.Operation != admissionv1.Update {
-		return allow, "allowed"
+		return allow
 	}
 	// Subresources carry partial objects (scale, status), except the
 	// ephemeral containers of a pod, which `kubectl debug` adds and which
 	// can be as privileged as any container.
 	if req.SubResource != "" && req.SubResource != "ephemeralcontainers" {
-		return allow, "allowed"
+		return allow
 	}
 	pol := h.policy.Load()
 	log := requestLog{h.opts.Log, req}
@@ -208,10 +220,10 @@ func (h *Handler) respond(req *admissionv1.AdmissionRequest, obj *object.Object,
 	prof, err := pol.ProfileFor(req.Namespace, nsLabels)
 	if err != nil {
 		log.Warn("no profile", "error", err)
-		return deny(http.StatusForbidden, "palisade: "+err.Error()), "denied"
+		return answer{resp: deny(http.StatusForbidden, "palisade: "+err.Error()), result: "denied"}
 	}
 	if mutating && !prof.Mutate {
-		return allow, "allowed"
+		return allow
 	}
 	ev := &evaluator{policy: pol, now: h.opts.Now}
 	if obj == nil {
@@ -229,23 +241,22 @@ func (h *Handler) respond(req *admissionv1.AdmissionRequest, obj *object.Object,
 		if pol.InvalidObjects == Allow || mutating {
 			// The validating endpoint decides; the mutating one leaves
 			// what it cannot read alone.
-			return &admissionv1.AdmissionResponse{Allowed: true, Warnings: []string{truncate(msg, maxWarningLen)}}, "warned"
+			return answer{resp: &admissionv1.AdmissionResponse{Allowed: true, Warnings: []string{truncate(msg, maxWarningLen)}}, result: "warned"}
 		}
 		log.Info("denied undecodable object", "error", err)
-		return deny(http.StatusBadRequest, msg), "denied"
+		return answer{resp: deny(http.StatusBadRequest, msg), result: "denied"}
 	}
 	if obj.Typed == nil && !inspectedGroups[req.Kind.Group] {
 		if pol.UnknownKinds == Deny && !mutating {
-			return deny(http.StatusBadRequest, fmt.Sprintf("palisade: no rules for kind %s in group %q, and the policy denies unknown kinds", req.Kind.Kind, req.Kind.Group)), "denied"
+			return answer{resp: deny(http.StatusBadRequest, fmt.Sprintf("palisade: no rules for kind %s in group %q, and the policy denies unknown kinds", req.Kind.Kind, req.Kind.Group)), result: "denied"}
 		}
-		return &admissionv1.AdmissionResponse{Allowed: true, Warnings: []string{truncate(fmt.Sprintf("palisade: no rules for kind %s in group %q; not checked", req.Kind.Kind, req.Kind.Group), maxWarningLen)}}, "warned"
+		return answer{resp: &admissionv1.AdmissionResponse{Allowed: true, Warnings: []string{truncate(fmt.Sprintf("palisade: no rules for kind %s in group %q; not checked", req.Kind.Kind, req.Kind.Group), maxWarningLen)}}, result: "warned"}
 	}
 	if mutating {
-		return h.respondMutate(ev, req, prof, log)
+		resp, result := h.respondMutate(ev, req, prof, log)
+		return answer{resp: resp, result: result}
 	}
 	v := ev.evaluate(req, obj, prof)
-	resp := &admissionv1.AdmissionResponse{Allowed: !v.Denied(), AuditAnnotations: auditAnnotations(v)}
-	resp.Warnings = warnings(v.Warnings)
 	if m := h.opts.Metrics; m != nil {
 		for _, f := range v.Denials {
 			m.denials.WithLabelValues(f.RuleID).Inc()
@@ -260,24 +271,19 @@ func (h *Handler) respond(req *admissionv1.AdmissionRequest, obj *object.Object,
 	for _, re := range v.RuleErrors {
 		log.Error("rule could not evaluate object", "rule", re.RuleID, "error", re.Err)
 	}
+	// The verdict is written into the response by appendVerdictReview.
 	if v.Denied() {
-		resp.Result = &metav1.Status{
-			Status:  metav1.StatusFailure,
-			Code:    http.StatusForbidden,
-			Reason:  metav1.StatusReasonForbidden,
-			Message: v.Summary(h.catalog),
-		}
 		log.Info("denied", "profile", prof.Name, "rules", ruleIDs(v.Denials))
-		return resp, "denied"
+		return answer{verdict: v, result: "denied"}
 	}
-	if len(resp.Warnings) > 0 {
+	if len(v.Warnings) > 0 {
 		if log.enabled(slog.LevelDebug) {
 			log.Debug("warned", "profile", prof.Name, "rules", ruleIDs(v.Warnings))
 		}
-		return resp, "warned"
+		return answer{verdict: v, result: "warned"}
 	}
 	log.Debug("allowed", "profile", prof.Name)
-	return resp, "allowed"
+	return answer{verdict: v, result: "allowed"}
 }
 
 func (h *Handler) respondMutate(ev *evaluator, req *admissionv1.AdmissionRequest, prof *Profile, log requestLog) (*admissionv1.AdmissionResponse, string) {
@@ -349,48 +355,6 @@ func deny(code int32, msg string) *admissionv1.AdmissionResponse {
 	return &admissionv1.AdmissionResponse{Allowed: false, Result: &metav1.Status{Status: metav1.StatusFailure, Code: code, Reason: reason, Message: msg}}
 }
 
-// warnings renders findings as AdmissionResponse warnings: short, one per
-// finding, at most maxWarnings. The warnings are written into one string
-// and cut from it, one allocation instead of one per warning.
-func warnings(fs []*engine.Finding) []string {
-	if len(fs) == 0 {
-		return nil
-	}
-	n := min(len(fs), maxWarnings)
-	more := len(fs) > maxWarnings // the last line counts the rest
-	if more {
-		n--
-	}
-	size := 0
-	for _, f := range fs[:n] {
-		size += min(maxWarningLen, len("palisade [] : ")+len(f.RuleID)+len(f.Severity.String())+len(f.Message))
-	}
-	var b strings.Builder
-	b.Grow(size + len("palisade: and 1000000 more findings"))
-	ends := make([]int, 0, maxWarnings)
-	for _, f := range fs[:n] {
-		start := b.Len()
-		b.WriteString("palisade [")
-		b.WriteString(f.RuleID)
-		b.WriteString("] ")
-		b.WriteString(f.Severity.String())
-		b.WriteString(": ")
-		b.WriteString(truncate(f.Message, maxWarningLen-(b.Len()-start)))
-		ends = append(ends, b.Len())
-	}
-	if more {
-		fmt.Fprintf(&b, "palisade: and %d more findings", len(fs)-n)
-		ends = append(ends, b.Len())
-	}
-	all := b.String()
-	out := make([]string, len(ends))
-	start := 0
-	for i, end := range ends {
-		out[i], start = all[start:end], end
-	}
-	return out
-}
-
 // truncate cuts s to at most limit bytes, ending in "..." when cut, at
 // the start of a UTF-8 sequence.
 func truncate(s string, limit int) string {
@@ -405,75 +369,6 @@ func truncate(s string, limit int) string {
 }
 
 func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
-
-// auditAnnotations record the verdict in the API server's audit log (as
-// "<webhook name>/<key>"): the profile, the mode, and every finding that is
-// neither suppressed nor exempt.
-func auditAnnotations(v *Verdict) map[string]string {
-	if len(v.Audited) == 0 && v.Exempted == 0 && v.Suppressed == 0 {
-		return nil
-	}
-	a := map[string]string{"profile": v.Profile.Name, "mode": string(v.Profile.Mode)}
-	if len(v.Audited) > 0 {
-		a["findings"] = auditFindings(v.Audited)
-	}
-	if v.Exempted > 0 {
-		a["exempted"] = fmt.Sprint(v.Exempted)
-	}
-	if v.Suppressed > 0 {
-		a["suppressed"] = fmt.Sprint(v.Suppressed)
-	}
-	return a
-}
-
-// auditFindings renders findings as "rule:severity:path[:container]",
-// comma-separated, as many as fit in maxAuditValue, then ",+N more" for
-// the rest. It measures first and writes once: this runs on every
-// admission request.
-func auditFindings(fs []engine.Finding) string {
-	size, fit := 0, len(fs)
-	for i := range fs {
-		n := auditItemLen(&fs[i])
-		if size+n+1 > maxAuditValue {
-			fit = i
-			break
-		}
-		if i > 0 {
-			n++ // the comma before it
-		}
-		size += n
-	}
-	var b strings.Builder
-	b.Grow(size + len(",+1000000 more"))
-	for i := range fs[:fit] {
-		f := &fs[i]
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(f.RuleID)
-		b.WriteByte(':')
-		b.WriteString(f.Severity.String())
-		b.WriteByte(':')
-		b.WriteString(string(f.Path))
-		if f.Container != "" {
-			b.WriteByte(':')
-			b.WriteString(f.Container)
-		}
-	}
-	if fit < len(fs) {
-		fmt.Fprintf(&b, ",+%d more", len(fs)-fit)
-	}
-	return b.String()
-}
-
-// auditItemLen is the length of one finding's item in auditFindings.
-func auditItemLen(f *engine.Finding) int {
-	n := len(f.RuleID) + 1 + len(f.Severity.String()) + 1 + len(f.Path)
-	if f.Container != "" {
-		n += 1 + len(f.Container)
-	}
-	return n
-}
 
 func ruleIDs(fs []*engine.Finding) []string {
 	out := make([]string, 0, len(fs))

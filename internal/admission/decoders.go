@@ -19,7 +19,7 @@ import (
 // that cost the most per review and need no reflection: the string maps
 // of labels, annotations and selectors, resource lists, quantities and
 // int-or-strings, and managedFields, which are skipped unread; and it
-// sizes every other slice exactly (exactSliceDecoder). The others
+// sizes every other slice exactly (exactSliceDecoder). All of them
 // accept and reject what encoding/json does and produce the same values
 // (FuzzParseReviewMatchesStandardDecode checks both), so only the cost
 // changes: the generic map decoder allocates a key and a value per entry

@@ -269,8 +269,7 @@ func (l *loop) close() {
 // request on the wire (no pipelining, as the API server does).
 type conn struct {
 	fd      int
-	nb      *nonblockConn
-	tc      *tls.Conn
+	tc      *tls.Conn     // over a nonblockConn
 	busy    bool          // a request is on the wire
 	due     time.Duration // its due time, since the run's start
 	measure bool          // whether its latency counts
@@ -322,7 +321,7 @@ func dialNonblocking(addr string, cfg *tls.Config) (*conn, error) {
 		return nil, fmt.Errorf("TLS handshake with %s: %w", addr, err)
 	}
 	nb.blocking = false // from now on reads happen when epoll says so
-	return &conn{fd: fd, nb: nb, tc: tc}, nil
+	return &conn{fd: fd, tc: tc}, nil
 }
 
 func resolveIPv4(addr string) (*net.TCPAddr, error) {

@@ -54,7 +54,7 @@ fuzz:
 	$(GO) test ./internal/object -run '^$$' -fuzz FuzzDecode -fuzztime 60s
 	$(GO) test ./internal/object/blockyaml -run '^$$' -fuzz FuzzParse -fuzztime 60s
 	$(GO) test ./internal/admission -run '^$$' -fuzz FuzzHandler -fuzztime 60s
-	$(GO) test ./internal/admission -run '^$$' -fuzz FuzzAppendEscaped -fuzztime 60s
+	$(GO) test ./internal/jsonstr -run '^$$' -fuzz FuzzAppend -fuzztime 60s
 	$(GO) test ./internal/image/sbom -run '^$$' -fuzz FuzzRPMDB -fuzztime 60s
 
 scan-examples:

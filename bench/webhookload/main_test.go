@@ -124,15 +124,7 @@ func TestDriveReportsAStalledServer(t *testing.T) {
 // returned; it fails the test if the run does not end.
 func driveAgainst(t *testing.T, serve func(net.Conn)) (*results, error) {
 	t.Helper()
-	dir := t.TempDir()
-	caPEM, err := writeKeyPair(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pair, err := tls.LoadX509KeyPair(dir+"/tls.crt", dir+"/tls.key")
-	if err != nil {
-		t.Fatal(err)
-	}
+	pair, roots := keyPair(t)
 	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12})
 	if err != nil {
 		t.Fatal(err)
@@ -150,8 +142,6 @@ func driveAgainst(t *testing.T, serve func(net.Conn)) (*results, error) {
 			}()
 		}
 	}()
-	roots := x509.NewCertPool()
-	roots.AppendCertsFromPEM(caPEM)
 	bodies, err := reviews("../testdata/webhook")
 	if err != nil {
 		t.Fatal(err)
@@ -179,15 +169,7 @@ func driveAgainst(t *testing.T, serve func(net.Conn)) (*results, error) {
 // does not come within ReadHeaderTimeout) are dropped, not counted as
 // errors, and that the run goes on over the others.
 func TestDriveOutlivesIdleTimeouts(t *testing.T) {
-	dir := t.TempDir()
-	caPEM, err := writeKeyPair(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pair, err := tls.LoadX509KeyPair(dir+"/tls.crt", dir+"/tls.key")
-	if err != nil {
-		t.Fatal(err)
-	}
+	pair, roots := keyPair(t)
 	srv := &http1.Server{
 		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12},
 		ReadHeaderTimeout: 200 * time.Millisecond,
@@ -203,8 +185,6 @@ func TestDriveOutlivesIdleTimeouts(t *testing.T) {
 	}
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() { _ = srv.Shutdown(context.Background()) })
-	roots := x509.NewCertPool()
-	roots.AppendCertsFromPEM(caPEM)
 	bodies, err := reviews("../testdata/webhook")
 	if err != nil {
 		t.Fatal(err)
@@ -218,4 +198,22 @@ func TestDriveOutlivesIdleTimeouts(t *testing.T) {
 	if res.errors != 0 || len(res.latencies) != 40 {
 		t.Fatalf("%d errors (the first: %v) and %d responses, want none and 40", res.errors, res.firstErr, len(res.latencies))
 	}
+}
+
+// keyPair returns a serving key pair for 127.0.0.1 and the roots that
+// trust it.
+func keyPair(t *testing.T) (tls.Certificate, *x509.CertPool) {
+	t.Helper()
+	dir := t.TempDir()
+	caPEM, err := writeKeyPair(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pair, err := tls.LoadX509KeyPair(dir+"/tls.crt", dir+"/tls.key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM(caPEM)
+	return pair, roots
 }

@@ -15,6 +15,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/palisade-dev/palisade/internal/engine"
+	"github.com/palisade-dev/palisade/internal/jsonstr"
 	"github.com/palisade-dev/palisade/internal/object"
 	"github.com/palisade-dev/palisade/internal/rule"
 )
@@ -180,30 +181,10 @@ func TestSummaryText(t *testing.T) {
 		}
 		// Written into a JSON string in place, it reads back the same.
 		var inJSON string
-		if err := json.Unmarshal(append(v.appendSummary([]byte{'"'}, catalog, appendEscaped), '"'), &inJSON); err != nil || inJSON != want.String() {
+		if err := json.Unmarshal(append(v.appendSummary([]byte{'"'}, catalog, jsonstr.AppendEscaped), '"'), &inJSON); err != nil || inJSON != want.String() {
 			t.Fatalf("summary in JSON: %q, %v; want %q", inJSON, err, want.String())
 		}
 	}
-}
-
-// FuzzAppendEscaped holds appendEscaped to encoding/json, byte for byte:
-// the webhook writes the response's strings itself, and must write what
-// encoding/json (and json-iterator with EscapeHTML, as reviewJSON is)
-// would.
-func FuzzAppendEscaped(f *testing.F) {
-	for _, s := range []string{"", "plain", `"quoted" \ back`, "tab\tnew\nline\r\b\f\x00\x1f\x7f", "<script>&amp;</script>",
-		"é 日本 \u2028 \u2029 \U0001F600", "bad \xff\xfe utf-8 \xe2\x80", "\xed\xa0\x80 surrogate"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		want, err := json.Marshal(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := appendString(nil, s); string(got) != string(want) {
-			t.Fatalf("appendString(%q) = %s, encoding/json writes %s", s, got, want)
-		}
-	})
 }
 
 // TestVerdictReviewMatchesEncoder checks appendVerdictReview against the

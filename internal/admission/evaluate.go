@@ -236,7 +236,7 @@ func (v *Verdict) Summary(catalog map[string]*rule.Rule) string {
 }
 
 // appendSummary appends the denial message, each piece through put:
-// appendRaw for the text itself, appendEscaped to write it into a JSON
+// appendRaw for the text itself, jsonstr.AppendEscaped to write it into a JSON
 // string in place. A denial is written per request, so it is built with
 // appends, not fmt.
 func (v *Verdict) appendSummary(b []byte, catalog map[string]*rule.Rule, put func([]byte, string) []byte) []byte {

@@ -2,12 +2,12 @@ package admission
 
 import (
 	"strconv"
-	"unicode/utf8"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/palisade-dev/palisade/internal/engine"
+	"github.com/palisade-dev/palisade/internal/jsonstr"
 	"github.com/palisade-dev/palisade/internal/rule"
 )
 
@@ -20,16 +20,16 @@ import (
 // sixth of the bytes a review allocated, and so of the collector's work.
 func appendVerdictReview(b []byte, tm metav1.TypeMeta, uid types.UID, v *Verdict, catalog map[string]*rule.Rule) []byte {
 	b = append(b, `{"kind":`...)
-	b = appendString(b, tm.Kind)
+	b = jsonstr.Append(b, tm.Kind)
 	b = append(b, `,"apiVersion":`...)
-	b = appendString(b, tm.APIVersion)
+	b = jsonstr.Append(b, tm.APIVersion)
 	b = append(b, `,"response":{"uid":`...)
-	b = appendString(b, string(uid))
+	b = jsonstr.Append(b, string(uid))
 	b = append(b, `,"allowed":`...)
 	b = strconv.AppendBool(b, !v.Denied())
 	if v.Denied() {
 		b = append(b, `,"status":{"metadata":{},"status":"Failure","message":"`...)
-		b = v.appendSummary(b, catalog, appendEscaped)
+		b = v.appendSummary(b, catalog, jsonstr.AppendEscaped)
 		b = append(b, `","reason":"Forbidden","code":403}`...)
 	}
 	if len(v.Audited) > 0 || v.Exempted > 0 || v.Suppressed > 0 {
@@ -49,9 +49,9 @@ func appendVerdictReview(b []byte, tm metav1.TypeMeta, uid types.UID, v *Verdict
 // suppressed nor exempt, and how many were exempted and suppressed.
 func appendAuditAnnotations(b []byte, v *Verdict) []byte {
 	b = append(b, `{"profile":`...)
-	b = appendString(b, v.Profile.Name)
+	b = jsonstr.Append(b, v.Profile.Name)
 	b = append(b, `,"mode":`...)
-	b = appendString(b, string(v.Profile.Mode))
+	b = jsonstr.Append(b, string(v.Profile.Mode))
 	if len(v.Audited) > 0 {
 		b = append(b, `,"findings":"`...)
 		b = appendAuditFindings(b, v.Audited)
@@ -89,14 +89,14 @@ func appendAuditFindings(b []byte, fs []engine.Finding) []byte {
 			size++
 		}
 		size += n
-		b = appendEscaped(b, f.RuleID)
+		b = jsonstr.AppendEscaped(b, f.RuleID)
 		b = append(b, ':')
 		b = append(b, f.Severity.String()...)
 		b = append(b, ':')
-		b = appendEscaped(b, string(f.Path))
+		b = jsonstr.AppendEscaped(b, string(f.Path))
 		if f.Container != "" {
 			b = append(b, ':')
-			b = appendEscaped(b, f.Container)
+			b = jsonstr.AppendEscaped(b, f.Container)
 		}
 	}
 	return b
@@ -127,12 +127,12 @@ func appendWarnings(b []byte, fs []*engine.Finding) []byte {
 			b = append(b, ',')
 		}
 		b = append(b, `"palisade [`...)
-		b = appendEscaped(b, f.RuleID)
+		b = jsonstr.AppendEscaped(b, f.RuleID)
 		b = append(b, "] "...)
 		b = append(b, f.Severity.String()...)
 		b = append(b, ": "...)
 		used := len("palisade [] : ") + len(f.RuleID) + len(f.Severity.String())
-		b = appendEscaped(b, truncate(f.Message, max(0, maxWarningLen-used)))
+		b = jsonstr.AppendEscaped(b, truncate(f.Message, max(0, maxWarningLen-used)))
 		b = append(b, '"')
 	}
 	if n < len(fs) {
@@ -144,66 +144,4 @@ func appendWarnings(b []byte, fs []*engine.Finding) []byte {
 		b = append(b, ` more findings"`...)
 	}
 	return append(b, ']')
-}
-
-// appendString appends s as a JSON string.
-func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	b = appendEscaped(b, s)
-	return append(b, '"')
-}
-
-// appendEscaped appends s as the inside of a JSON string, escaped as
-// encoding/json escapes it (and json-iterator, configured as reviewJSON
-// is): quotes, backslashes and control characters; <, > and & as \u003c,
-// \u003e and \u0026, so that the text is safe inside HTML; U+2028 and
-// U+2029, which JavaScript reads as line ends; and each byte of invalid
-// UTF-8 as U+FFFD. FuzzAppendEscaped holds it to encoding/json.
-func appendEscaped(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= ' ' && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-		case r == '\u2028' || r == '\u2029':
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
-		default:
-			i += size
-			continue
-		}
-		i += size
-		start = i
-	}
-	return append(b, s[start:]...)
 }

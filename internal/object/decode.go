@@ -19,6 +19,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	kjson "sigs.k8s.io/json"
 
+	"github.com/palisade-dev/palisade/internal/jsonstr"
 	"github.com/palisade-dev/palisade/internal/object/blockyaml"
 )
 
@@ -552,9 +553,9 @@ func (d *fileDecoder) object(doc int, lm *lineMap, n *yaml.Node, aliased bool, i
 	}
 	shift := 0 // bytes inserted before the encoded document
 	if implied != nil {
-		head := appendJSONString([]byte(`{"apiVersion":`), implied.apiVersion)
+		head := jsonstr.Append([]byte(`{"apiVersion":`), implied.apiVersion)
 		head = append(head, `,"kind":`...)
-		head = appendJSONString(head, implied.kind)
+		head = jsonstr.Append(head, implied.kind)
 		if len(enc.buf) > 2 {
 			head = append(head, ',')
 		}
@@ -920,7 +921,7 @@ func (e *encoder) mapping(n *yaml.Node, h uint64, depth int) {
 			e.buf = append(e.buf, ',')
 		}
 		key := resolveAlias(c[i]).Value
-		e.buf = appendJSONString(e.buf, key)
+		e.buf = jsonstr.Append(e.buf, key)
 		e.buf = append(e.buf, ':')
 		kh := hashKey(h, key)
 		e.add(kh, c[i])
@@ -986,7 +987,7 @@ func (e *encoder) pairMapping(n *yaml.Node, h uint64, depth int) {
 		if i > 0 {
 			e.buf = append(e.buf, ',')
 		}
-		e.buf = appendJSONString(e.buf, p.key)
+		e.buf = jsonstr.Append(e.buf, p.key)
 		e.buf = append(e.buf, ':')
 		kh := hashKey(h, p.key)
 		e.add(kh, p.k)
@@ -1122,7 +1123,7 @@ func (e *encoder) scalar(n *yaml.Node) {
 		}
 		e.buf = strconv.AppendFloat(e.buf, f, 'g', -1, 64)
 	default:
-		e.buf = appendJSONString(e.buf, v)
+		e.buf = jsonstr.Append(e.buf, v)
 	}
 }
 
@@ -1177,48 +1178,4 @@ func scalarField(n *yaml.Node, key string) string {
 		return ""
 	}
 	return f.Value
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendJSONString appends s as a JSON string literal.
-func appendJSONString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		if c < utf8.RuneSelf {
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }

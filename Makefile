@@ -55,6 +55,7 @@ fuzz:
 	$(GO) test ./internal/object/blockyaml -run '^$$' -fuzz FuzzParse -fuzztime 60s
 	$(GO) test ./internal/admission -run '^$$' -fuzz FuzzHandler -fuzztime 60s
 	$(GO) test ./internal/jsonstr -run '^$$' -fuzz FuzzAppend -fuzztime 60s
+	$(GO) test ./internal/admission -run '^$$' -fuzz FuzzSkipValue -fuzztime 60s
 	$(GO) test ./internal/image/sbom -run '^$$' -fuzz FuzzRPMDB -fuzztime 60s
 
 scan-examples:

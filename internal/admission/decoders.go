@@ -115,7 +115,11 @@ func (d *exactSliceDecoder) Decode(ptr unsafe.Pointer, it *jsoniter.Iterator) {
 // admission and which are often the largest part of an object.
 type skipDecoder struct{}
 
-func (skipDecoder) Decode(_ unsafe.Pointer, it *jsoniter.Iterator) { it.Skip() } //nolint:gosec // the pointer is not used
+func (skipDecoder) Decode(_ unsafe.Pointer, it *jsoniter.Iterator) { //nolint:gosec // the pointer is not used
+	if !fastSkip(it) {
+		it.Skip()
+	}
+}
 
 // stringMapDecoder decodes a map[string]string.
 type stringMapDecoder struct{}

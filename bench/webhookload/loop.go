@@ -155,6 +155,9 @@ func drive(addr string, cfg *tls.Config, bodies [][]byte, rate int, warmup, dura
 				continue
 			}
 			c := l.conns[int(ev.Fd)]
+			if c == nil {
+				continue // removed earlier in this batch
+			}
 			done, allowed, err := c.receive()
 			if errors.Is(err, errIdleClosed) {
 				// As an HTTP client does, drop it; the rest serve.

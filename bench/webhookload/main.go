@@ -186,7 +186,6 @@ func run(bin string, rate int, duration, warmup time.Duration, manifests, policy
 }
 
 type results struct {
-	mu        sync.Mutex
 	latencies []time.Duration
 	dues      []time.Time     // each latency's request's due time, for -latency-log
 	lateness  []time.Duration // how late the sender was, by its own clock
@@ -212,8 +211,6 @@ func newRequest(host string, body []byte) (request, error) {
 }
 
 func (r *results) record(due time.Time, lat time.Duration, allowed bool, err error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	if err != nil {
 		r.errors++
 		if r.firstErr == nil {

@@ -74,7 +74,6 @@ func (*reviewDecoders) DecorateDecoder(typ reflect2.Type, dec jsoniter.ValDecode
 // next, and nothing stays reachable.
 type exactSliceDecoder struct {
 	typ     *reflect2.UnsafeSliceType
-	elem    reflect2.Type
 	zero    unsafe.Pointer // a zero element
 	decoder jsoniter.ValDecoder
 	scratch sync.Pool // unsafe.Pointer to a slice of typ
@@ -85,8 +84,7 @@ type exactSliceDecoder struct {
 const maxScratch = 256
 
 func newExactSliceDecoder(typ *reflect2.UnsafeSliceType, dec jsoniter.ValDecoder) *exactSliceDecoder {
-	d := &exactSliceDecoder{typ: typ, elem: typ.Elem(), decoder: dec}
-	d.zero = d.elem.UnsafeNew()
+	d := &exactSliceDecoder{typ: typ, zero: typ.Elem().UnsafeNew(), decoder: dec}
 	d.scratch.New = func() any { return typ.UnsafeNew() }
 	return d
 }

@@ -4,7 +4,6 @@ import (
 	"path"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -14,7 +13,6 @@ import (
 
 	"github.com/palisade-dev/palisade/internal/engine"
 	"github.com/palisade-dev/palisade/internal/object"
-	"github.com/palisade-dev/palisade/internal/rule"
 )
 
 // Verdict is the outcome of evaluating one request under its profile.
@@ -227,68 +225,3 @@ func (ex *Exemption) imagesMatch(obj *object.Object, f *engine.Finding) bool {
 	}
 	return seen
 }
-
-// Summary renders the denial message: the object, then per finding the
-// rule, severity, container, field and remediation, so that the person
-// who ran kubectl apply can fix it without looking anything up.
-func (v *Verdict) Summary(catalog map[string]*rule.Rule) string {
-	return string(v.appendSummary(nil, catalog, appendRaw))
-}
-
-// appendSummary appends the denial message, each piece through put:
-// appendRaw for the text itself, jsonstr.AppendEscaped to write it into a JSON
-// string in place. A denial is written per request, so it is built with
-// appends, not fmt.
-func (v *Verdict) appendSummary(b []byte, catalog map[string]*rule.Rule, put func([]byte, string) []byte) []byte {
-	o := v.Object
-	b = put(b, "palisade denied ")
-	b = put(b, o.Kind)
-	if o.RawNamespace != "" {
-		b = put(b, " ")
-		b = put(b, o.RawNamespace)
-		b = put(b, "/")
-		b = put(b, o.Name)
-	} else if o.Name != "" {
-		b = put(b, " ")
-		b = put(b, o.Name)
-	}
-	if len(v.Denials) == 0 {
-		b = put(b, ": rules could not evaluate it:")
-		for _, re := range v.RuleErrors {
-			b = put(b, "\n- ")
-			b = put(b, re.RuleID)
-			b = put(b, ": ")
-			b = put(b, re.Err.Error())
-		}
-		return b
-	}
-	b = put(b, " (profile ")
-	b = put(b, v.Profile.Name)
-	b = put(b, ", denies ")
-	b = put(b, v.Profile.DenyAt.String())
-	b = put(b, " and above):")
-	for _, f := range v.Denials {
-		b = put(b, "\n- [")
-		b = put(b, f.RuleID)
-		b = put(b, "] ")
-		b = put(b, f.Severity.String())
-		if f.Container != "" {
-			b = put(b, " container ")
-			b = put(b, strconv.Quote(f.Container))
-		}
-		if f.Path != "" {
-			b = put(b, " ")
-			b = put(b, string(f.Path))
-		}
-		b = put(b, ": ")
-		b = put(b, f.Message)
-		if r := catalog[f.RuleID]; r != nil && r.Remediation != "" {
-			b = put(b, ". Fix: ")
-			b = put(b, r.Remediation)
-		}
-	}
-	return b
-}
-
-// appendRaw appends s as it is.
-func appendRaw(b []byte, s string) []byte { return append(b, s...) }

@@ -29,7 +29,7 @@ func appendVerdictReview(b []byte, tm metav1.TypeMeta, uid types.UID, v *Verdict
 	b = strconv.AppendBool(b, !v.Denied())
 	if v.Denied() {
 		b = append(b, `,"status":{"metadata":{},"status":"Failure","message":"`...)
-		b = v.appendSummary(b, catalog, jsonstr.AppendEscaped)
+		b = v.appendSummary(b, catalog)
 		b = append(b, `","reason":"Forbidden","code":403}`...)
 	}
 	if len(v.Audited) > 0 || v.Exempted > 0 || v.Suppressed > 0 {
@@ -41,6 +41,63 @@ func appendVerdictReview(b []byte, tm metav1.TypeMeta, uid types.UID, v *Verdict
 		b = appendWarnings(b, v.Warnings)
 	}
 	return append(b, "}}"...)
+}
+
+// appendSummary appends the denial message, escaped for a JSON string:
+// the object, then per finding the rule, severity, container, field and
+// remediation, so that the person who ran kubectl apply can fix it
+// without looking anything up. A denial is written per request, so it is
+// built with appends, not fmt.
+func (v *Verdict) appendSummary(b []byte, catalog map[string]*rule.Rule) []byte {
+	w := func(s string) { b = jsonstr.AppendEscaped(b, s) }
+	o := v.Object
+	w("palisade denied ")
+	w(o.Kind)
+	if o.RawNamespace != "" {
+		w(" ")
+		w(o.RawNamespace)
+		w("/")
+		w(o.Name)
+	} else if o.Name != "" {
+		w(" ")
+		w(o.Name)
+	}
+	if len(v.Denials) == 0 {
+		w(": rules could not evaluate it:")
+		for _, re := range v.RuleErrors {
+			w("\n- ")
+			w(re.RuleID)
+			w(": ")
+			w(re.Err.Error())
+		}
+		return b
+	}
+	w(" (profile ")
+	w(v.Profile.Name)
+	w(", denies ")
+	w(v.Profile.DenyAt.String())
+	w(" and above):")
+	for _, f := range v.Denials {
+		w("\n- [")
+		w(f.RuleID)
+		w("] ")
+		w(f.Severity.String())
+		if f.Container != "" {
+			w(" container ")
+			w(strconv.Quote(f.Container))
+		}
+		if f.Path != "" {
+			w(" ")
+			w(string(f.Path))
+		}
+		w(": ")
+		w(f.Message)
+		if r := catalog[f.RuleID]; r != nil && r.Remediation != "" {
+			w(". Fix: ")
+			w(r.Remediation)
+		}
+	}
+	return b
 }
 
 // appendAuditAnnotations appends, as a JSON object, the annotations that

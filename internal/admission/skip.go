@@ -26,11 +26,14 @@ import (
 
 // iterFields are the offsets in jsoniter.Iterator of the fields that hold
 // its input and read position; ok is false if it has not got them.
-var iterFields = func() (f struct {
+var iterFields = findIterFields()
+
+type iterOffsets struct {
 	reader, buf, head, tail, captured uintptr
 	ok                                bool
-},
-) {
+}
+
+func findIterFields() (f iterOffsets) {
 	t := reflect.TypeFor[jsoniter.Iterator]()
 	field := func(name string, typ reflect.Type) (uintptr, bool) {
 		sf, ok := t.FieldByName(name)
@@ -44,7 +47,7 @@ var iterFields = func() (f struct {
 	f.captured, ok[4] = field("captured", reflect.TypeFor[[]byte]())
 	f.ok = ok == [5]bool{true, true, true, true, true}
 	return f
-}()
+}
 
 // fastSkip skips the next value of it, which reads a byte slice, and
 // reports whether it did.

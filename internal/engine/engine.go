@@ -306,11 +306,10 @@ func newChunk() []Finding {
 // release hands the shard's chunks back to the pool, cleared, so that a
 // pooled chunk keeps no object, message or fix alive.
 func (sh *shard) release() {
-	for i, c := range sh.findings {
+	for _, c := range sh.findings {
 		clear(c)
 		c = c[:0]
 		chunkPool.Put(&c)
-		sh.findings[i] = nil
 	}
 	sh.findings, sh.order = nil, nil
 }

@@ -126,10 +126,14 @@ func NewServer(opts ServerOptions) (*Server, error) {
 	// HTTP/1.1 only (see docs/webhook.md): no HTTP/2 rapid-reset
 	// exposure, as controller-runtime decided, and HTTP/2 cost more CPU per
 	// review here and doubled p99 under load.
+	// Responses are small and wanted whole: one record each from a
+	// connection's first response, not the small records crypto/tls
+	// starts with for browsers.
 	tlsConf := &tls.Config{
-		MinVersion:     tls.VersionTLS12,
-		GetCertificate: s.cert.get,
-		NextProtos:     []string{"http/1.1"},
+		MinVersion:                  tls.VersionTLS12,
+		GetCertificate:              s.cert.get,
+		NextProtos:                  []string{"http/1.1"},
+		DynamicRecordSizingDisabled: true,
 	}
 	mux := http.NewServeMux()
 	// No http.TimeoutHandler: it costs a goroutine hand-off and a copy of

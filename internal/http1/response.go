@@ -2,6 +2,7 @@ package http1
 
 import (
 	"bufio"
+	"bytes"
 	"net/http"
 	"strconv"
 	"time"
@@ -10,13 +11,17 @@ import (
 // response is the http.ResponseWriter of one request. It buffers the
 // body and writes status line, headers and body in one piece when the
 // handler returns, with the length known, as a small admission response
-// wants: one TLS record and one system call.
+// wants: one write to the connection, so one TLS record and one system
+// call, whatever the size.
 type response struct {
 	req         *http.Request
 	header      http.Header
 	status      int
 	wroteHeader bool
 	body        []byte
+	// out holds the status line and headers, and the body as well when
+	// the two do not fit the connection's write buffer together.
+	out bytes.Buffer
 }
 
 // maxKeptBody is the largest response buffer a connection keeps for its
@@ -116,17 +121,35 @@ func (w *response) finish(bw *bufio.Writer, keep bool) error {
 	if text == "" {
 		text = "status code " + strconv.Itoa(w.status)
 	}
+	out := &w.out
+	out.Reset()
+	out.WriteString("HTTP/1.1 " + strconv.Itoa(w.status) + " " + text + "\r\n")
+	_ = h.Write(out) // a bytes.Buffer does not fail
+	out.WriteString("\r\n")
+	body := w.body
+	if w.req.Method == http.MethodHead {
+		body = nil
+	}
 	// A bufio.Writer keeps its first error and returns it from Flush, so
 	// the writes before it need no checks of their own.
-	_, _ = bw.WriteString("HTTP/1.1 " + strconv.Itoa(w.status) + " " + text + "\r\n")
-	_ = h.Write(bw)
-	_, _ = bw.WriteString("\r\n")
-	if w.req.Method != http.MethodHead {
-		_, _ = bw.Write(w.body)
+	if out.Len()+len(body) <= bw.Available() {
+		_, _ = bw.Write(out.Bytes())
+		_, _ = bw.Write(body)
+	} else {
+		// Through the buffer, a response larger than it would leave in
+		// two writes: two TLS records, two segments, and two wake-ups of
+		// a client that can use neither alone. Joined, it leaves in one;
+		// the buffer is empty between responses, so bufio hands the
+		// joined bytes to the connection in a single call.
+		out.Write(body)
+		_, _ = bw.Write(out.Bytes())
 	}
 	err := bw.Flush()
 	if cap(w.body) > maxKeptBody {
 		w.body = nil
+	}
+	if out.Cap() > maxKeptBody {
+		w.out = bytes.Buffer{}
 	}
 	w.req = nil
 	return err

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/http/httptrace"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -468,5 +469,81 @@ func TestLargeResponseToASlowReader(t *testing.T) {
 	c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
 	if _, body := c.response("GET"); len(body) != size {
 		t.Fatalf("second response: %d bytes", len(body))
+	}
+}
+
+// writeCounter is a connection that records the size of every write.
+type writeCounter struct {
+	net.Conn
+	mu     sync.Mutex
+	writes []int
+}
+
+func (w *writeCounter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	w.writes = append(w.writes, len(p))
+	w.mu.Unlock()
+	return w.Conn.Write(p)
+}
+
+func (w *writeCounter) sizes() []int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Clone(w.writes)
+}
+
+// countingListener hands out writeCounters.
+type countingListener struct {
+	net.Listener
+	conns chan *writeCounter
+}
+
+func (l countingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	wc := &writeCounter{Conn: c}
+	l.conns <- wc
+	return wc, nil
+}
+
+// TestOneWritePerResponse checks that every response, whatever its size,
+// reaches the connection in one write: a response split between the
+// write buffer and the body costs a second TLS record and a second wake-up
+// of the client. It covers sizes on both sides of the 4-KiB write buffer
+// and of the largest buffer a connection keeps.
+func TestOneWritePerResponse(t *testing.T) {
+	sized := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n, _ := strconv.Atoi(r.URL.Query().Get("n"))
+		_, _ = w.Write(bytes.Repeat([]byte{'x'}, n))
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl := countingListener{Listener: ln, conns: make(chan *writeCounter, 1)}
+	s := &Server{Handler: sized}
+	go func() { _ = s.Serve(cl) }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = s.Shutdown(ctx)
+	})
+	c := dial(t, ln.Addr().String())
+	wc := <-cl.conns
+	for i, n := range []int{10, 3900, 4096, 5200, 20 << 10, 100 << 10, 10, 5200} {
+		c.send(fmt.Sprintf("GET /?n=%d HTTP/1.1\r\nHost: x\r\n\r\n", n))
+		resp, body := c.response("GET")
+		if resp.StatusCode != 200 || len(body) != n || strings.Trim(body, "x") != "" {
+			t.Fatalf("n=%d: status %d, %d bytes", n, resp.StatusCode, len(body))
+		}
+		sizes := wc.sizes()
+		if len(sizes) != i+1 {
+			t.Fatalf("after %d responses (the last of %d bytes), the server made %d writes: %v", i+1, n, len(sizes), sizes)
+		}
+		if last := sizes[i]; last <= n {
+			t.Errorf("n=%d: the write of %d bytes cannot hold the headers and the body", n, last)
+		}
 	}
 }

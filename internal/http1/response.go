@@ -132,10 +132,11 @@ func (w *response) finish(bw *bufio.Writer, keep bool) error {
 	}
 	// A bufio.Writer keeps its first error and returns it from Flush, so
 	// the writes before it need no checks of their own.
-	if out.Len()+len(body) <= bw.Available() {
+	switch {
+	case out.Len()+len(body) <= bw.Available():
 		_, _ = bw.Write(out.Bytes())
 		_, _ = bw.Write(body)
-	} else {
+	case len(body) <= maxKeptBody:
 		// Through the buffer, a response larger than it would leave in
 		// two writes: two TLS records, two segments, and two wake-ups of
 		// a client that can use neither alone. Joined, it leaves in one;
@@ -143,6 +144,10 @@ func (w *response) finish(bw *bufio.Writer, keep bool) error {
 		// joined bytes to the connection in a single call.
 		out.Write(body)
 		_, _ = bw.Write(out.Bytes())
+	default:
+		// A large body is not copied to save one write in many.
+		_, _ = bw.Write(out.Bytes())
+		_, _ = bw.Write(body)
 	}
 	err := bw.Flush()
 	if cap(w.body) > maxKeptBody {

@@ -508,11 +508,12 @@ func (l countingListener) Accept() (net.Conn, error) {
 	return wc, nil
 }
 
-// TestOneWritePerResponse checks that every response, whatever its size,
-// reaches the connection in one write: a response split between the
-// write buffer and the body costs a second TLS record and a second wake-up
-// of the client. It covers sizes on both sides of the 4-KiB write buffer
-// and of the largest buffer a connection keeps.
+// TestOneWritePerResponse checks that every response up to the largest
+// buffer a connection keeps (64 KiB of body) reaches the connection in one
+// write: a response split between the write buffer and the body costs a
+// second TLS record and a second wake-up of the client. It covers sizes on
+// both sides of the 4-KiB write buffer; a larger body may take more
+// writes, and must still arrive whole.
 func TestOneWritePerResponse(t *testing.T) {
 	sized := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n, _ := strconv.Atoi(r.URL.Query().Get("n"))
@@ -532,18 +533,24 @@ func TestOneWritePerResponse(t *testing.T) {
 	})
 	c := dial(t, ln.Addr().String())
 	wc := <-cl.conns
-	for i, n := range []int{10, 3900, 4096, 5200, 20 << 10, 100 << 10, 10, 5200} {
+	before := 0
+	for _, n := range []int{10, 3900, 4096, 5200, 20 << 10, 64 << 10, 10, 200 << 10, 5200} {
 		c.send(fmt.Sprintf("GET /?n=%d HTTP/1.1\r\nHost: x\r\n\r\n", n))
 		resp, body := c.response("GET")
 		if resp.StatusCode != 200 || len(body) != n || strings.Trim(body, "x") != "" {
 			t.Fatalf("n=%d: status %d, %d bytes", n, resp.StatusCode, len(body))
 		}
 		sizes := wc.sizes()
-		if len(sizes) != i+1 {
-			t.Fatalf("after %d responses (the last of %d bytes), the server made %d writes: %v", i+1, n, len(sizes), sizes)
+		writes := sizes[before:]
+		before = len(sizes)
+		if n > maxKeptBody {
+			continue
 		}
-		if last := sizes[i]; last <= n {
-			t.Errorf("n=%d: the write of %d bytes cannot hold the headers and the body", n, last)
+		if len(writes) != 1 {
+			t.Fatalf("a response of %d bytes took %d writes: %v", n, len(writes), writes)
+		}
+		if writes[0] <= n {
+			t.Errorf("n=%d: the write of %d bytes cannot hold the headers and the body", n, writes[0])
 		}
 	}
 }

@@ -14,13 +14,13 @@ import (
 
 // Credential is one secret found in a value.
 type Credential struct {
-	// Kind names the Credential with its article, for messages: "a GitHub
+	// Kind names the credential with its article, for messages: "a GitHub
 	// token", "an AWS access key ID".
 	Kind string
-	// Secret is the Credential itself. It must never be printed whole; use
+	// Secret is the credential itself. It must never be printed whole; use
 	// describe.
 	Secret string
-	// Line is the 1-based line of the value the Credential starts on.
+	// Line is the 1-based line of the value the credential starts on.
 	Line int
 }
 
@@ -31,7 +31,7 @@ func (c Credential) Describe() string { return c.Kind + " " + Mask(c.Secret) }
 // Mask shows the length of a secret and at most its first four characters:
 // a quarter of it for secrets shorter than 16 characters, so a short
 // password is never half revealed. Known prefixes such as AKIA or ghp_ are
-// enough to tell people which Credential to rotate.
+// enough to tell people which credential to rotate.
 func Mask(s string) string {
 	r := []rune(s)
 	show := min(4, len(r)/4)
@@ -42,7 +42,7 @@ func Mask(s string) string {
 // environment variable or a ConfigMap key), at most one per line and in line
 // order.
 //
-// Three passes run, and the first Credential found on a line wins:
+// Three passes run, and the first credential found on a line wins:
 //   - detectors recognize well-known formats by shape anywhere in value;
 //   - a single-line value is judged together with name (namedSecret);
 //   - every line is searched for assignments of its own (password=...,
@@ -67,7 +67,7 @@ func Scan(name, value string) []Credential {
 			add(Credential{Kind: d.kind, Secret: h.secret, Line: 1 + strings.Count(value[:h.at], "\n")})
 		}
 	}
-	if strings.IndexByte(value, '\n') < 0 {
+	if strings.IndexByte(value, '\n') < 0 && maySayName(name) {
 		if c, ok := namedSecret(name, value); ok {
 			c.Line = 1
 			add(c)
@@ -76,6 +76,9 @@ func Scan(name, value string) []Credential {
 	i := 0
 	for line := range strings.SplitSeq(value, "\n") {
 		i++
+		if !maySayName(line) {
+			continue // no key in the line can name a secret
+		}
 		for _, a := range assignments(line) {
 			if c, ok := namedSecret(a.key, a.value); ok {
 				c.Line = i
@@ -88,7 +91,7 @@ func Scan(name, value string) []Credential {
 	return out
 }
 
-// A detector recognizes one Credential format by its shape alone.
+// A detector recognizes one credential format by its shape alone.
 type detector struct {
 	kind string
 	// needs lists text of which every match holds at least one piece:
@@ -108,7 +111,7 @@ func containsAny(s string, subs []string) bool {
 	return false
 }
 
-// A hit is one Credential a detector found: the secret and the byte offset
+// A hit is one credential a detector found: the secret and the byte offset
 // in the scanned value where its evidence starts.
 type hit struct {
 	at     int
@@ -239,6 +242,9 @@ var jwtRE = regexp.MustCompile(`[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9
 // decodes to a JSON object naming an algorithm. Unsigned tokens (alg none,
 // no signature) grant nothing and are left out.
 func findJWT(s string) []hit {
+	if strings.Count(s, ".") < 2 {
+		return nil // host names and versions: the expression needs two dots
+	}
 	var out []hit
 	for _, loc := range jwtRE.FindAllStringIndex(s, -1) {
 		token := s[loc[0]:loc[1]]
@@ -266,6 +272,9 @@ var urlPasswordRE = regexp.MustCompile(`\b[A-Za-z][A-Za-z0-9+.-]*://[^\s:/?#@]*:
 // documentation domains (example.com, .example, .test, .invalid), are
 // skipped.
 func findURLPassword(s string) []hit {
+	if strings.IndexByte(s, '@') < 0 {
+		return nil // most URLs carry no user: the expression needs an @
+	}
 	var out []hit
 	for _, m := range urlPasswordRE.FindAllStringSubmatchIndex(s, -1) {
 		password, host := s[m[2]:m[3]], strings.ToLower(s[m[4]:m[5]])
@@ -437,7 +446,7 @@ func mixesClasses(s string) bool {
 
 // sensitiveKind reports whether a name (split into words by nameWords)
 // says it holds a secret, and what kind: a word ending in password, secret,
-// token or Credential(s) (DB_PASSWORD, clientSecret, GITHUB_TOKEN), pass,
+// token or credential(s) (DB_PASSWORD, clientSecret, GITHUB_TOKEN), pass,
 // passwd or passphrase, auth, or the pairs api key, access key and private
 // key (API_KEY, apiKey, privateKey).
 //
@@ -467,8 +476,8 @@ func sensitiveKind(words []string) (string, bool) {
 			return "a secret", true
 		case strings.HasSuffix(w, "token"):
 			return "a token", true
-		case strings.HasSuffix(w, "Credential") || strings.HasSuffix(w, "credentials"):
-			return "a Credential", true
+		case strings.HasSuffix(w, "credential") || strings.HasSuffix(w, "credentials"):
+			return "a credential", true
 		case w == "auth":
 			return "an authentication secret", true
 		}
@@ -523,6 +532,45 @@ func nameWords(name string) []string {
 }
 
 func hasWord(words []string, w string) bool { return slices.Contains(words, w) }
+
+// nameHints are the pieces of text, in lower case, of which every name
+// that namedSecret can call a secret holds one: the words sensitiveKind
+// looks for (password, pass, passwd and passphrase hold "pass"; api key,
+// access key and private key hold "key") and those of the AWS and Azure
+// cases.
+var nameHints = []string{"pass", "key", "secret", "token", "credential", "auth", "azure", "storage"}
+
+// maySayName reports whether s, a name or a line that may assign to one,
+// holds one of nameHints in any case. Most names (LOG_LEVEL, PAYMENTS_URL)
+// and lines hold none, and this search costs far less than splitting them
+// into words or matching lineAssignRE.
+func maySayName(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			// nameWords lowers case rune by rune, and a few runes
+			// lower to ASCII letters (the Kelvin sign to k).
+			lower := strings.ToLower(s)
+			return slices.ContainsFunc(nameHints, func(h string) bool { return strings.Contains(lower, h) })
+		}
+	}
+	return slices.ContainsFunc(nameHints, func(h string) bool { return containsFoldASCII(s, h) })
+}
+
+// containsFoldASCII reports whether the ASCII text s holds lower, a word of
+// lower-case ASCII letters, in any case. For a letter, c|0x20 is its lower
+// case, and no other byte becomes a lower-case letter.
+func containsFoldASCII(s, lower string) bool {
+	for i := 0; i+len(lower) <= len(s); i++ {
+		j := 0
+		for j < len(lower) && s[i+j]|0x20 == lower[j] {
+			j++
+		}
+		if j == len(lower) {
+			return true
+		}
+	}
+	return false
+}
 
 // An assignment is a key and value found inside a line of text.
 type assignment struct{ key, value string }

@@ -26,7 +26,7 @@ const (
 	fakeStorageConns = "DefaultEndpointsProtocol=https;AccountName=shopdata;AccountKey=" + fakeAzureKey + ";EndpointSuffix=core.windows.net"
 )
 
-// TestFormatDetectors checks the detectors that recognize a Credential by
+// TestFormatDetectors checks the detectors that recognize a credential by
 // its shape, under a name that says nothing.
 func TestFormatDetectors(t *testing.T) {
 	tests := []struct {
@@ -122,7 +122,8 @@ func TestNamedValues(t *testing.T) {
 		{"SECRET_KEY_BASE", fakeHexToken + fakeHexToken, "a secret"},
 		{"SESSION_TOKEN", "f47ac10b-58cc-4372-a567-0e02b2c3d479", "a token"},
 		{"slackBotToken", fakeRandomToken, "a token"},
-		{"GOOGLE_CREDENTIALS", fakeRandomToken, "a Credential"},
+		{"GOOGLE_CREDENTIALS", fakeRandomToken, "a credential"},
+		{"CLIENT_CREDENTIAL", fakeRandomToken, "a credential"},
 		{"REDIS_AUTH", fakeRandomToken, "an authentication secret"},
 		{"AUTH", "Basic dXNlcjpwYXNzd29yZA==", "an authentication secret"},
 		{"AWS_SECRET_ACCESS_KEY", fakeAWSSecret, "an AWS secret access key"},
@@ -319,5 +320,95 @@ func TestDetectorNeeds(t *testing.T) {
 	}
 	if found < 1000 {
 		t.Errorf("only %d detections in the random strings: the test checks too little", found)
+	}
+}
+
+// secretValues are values that namedSecret reports under a name that says
+// it holds a secret, one for each of its cases.
+var secretValues = []string{fakeRandomToken, fakeAWSSecret, fakeAzureKey, "changeme", "hunter22"}
+
+// nameHintHolds fails t when namedSecret reports a secret under a name in
+// which maySayName finds no hint: Scan would then miss it.
+func nameHintHolds(t *testing.T, name string) bool {
+	t.Helper()
+	for _, v := range secretValues {
+		if _, ok := namedSecret(name, v); ok {
+			if !maySayName(name) {
+				t.Fatalf("namedSecret reports %q under %q, in which maySayName finds no hint", v, name)
+			}
+			return true
+		}
+	}
+	return false
+}
+
+// TestNameHints checks the text every secret-holding name must contain
+// before Scan splits it into words: on random names built from the words
+// sensitiveKind and namedSecret know, in every case and with every
+// separator, whenever namedSecret reports a secret, maySayName is true.
+// It also checks maySayName against its plain definition.
+func TestNameHints(t *testing.T) {
+	words := []string{
+		"password", "Password", "PASS", "passwd", "Passphrase", "api", "Key", "KEY", "apikey", "access", "private",
+		"secret", "Secret", "token", "TOKEN", "credential", "Credentials", "auth", "AUTH", "aws", "azure", "Storage",
+		"db", "client", "url", "file", "name", "ttl", "x", "2", "\u212aey", "ToKen", "PaSsWoRd",
+	}
+	seps := []string{"", "_", ".", "-", " ", "=", ": "}
+	r := rand.New(rand.NewPCG(7, 8))
+	found := 0
+	for range 50000 {
+		var b strings.Builder
+		for i := range 1 + r.IntN(4) {
+			if i > 0 {
+				b.WriteString(seps[r.IntN(len(seps))])
+			}
+			b.WriteString(words[r.IntN(len(words))])
+		}
+		name := b.String()
+		if nameHintHolds(t, name) {
+			found++
+		}
+		lower := strings.ToLower(name)
+		want := slices.ContainsFunc(nameHints, func(h string) bool { return strings.Contains(lower, h) })
+		if got := maySayName(name); got != want {
+			t.Fatalf("maySayName(%q) = %v, want %v", name, got, want)
+		}
+	}
+	if found < 5000 {
+		t.Errorf("only %d secret names among the random ones: the test checks too little", found)
+	}
+}
+
+// FuzzMaySayName holds maySayName to its definition (a hint in the
+// lower-cased text) and to namedSecret (no secret under a name without a
+// hint), for arbitrary names.
+func FuzzMaySayName(f *testing.F) {
+	for _, s := range []string{"DB_PASSWORD", "LOG_LEVEL", "clientSecret", "\u212aEY", "api.key", "x-auth", "Ω"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		nameHintHolds(t, name)
+		lower := strings.ToLower(name)
+		want := slices.ContainsFunc(nameHints, func(h string) bool { return strings.Contains(lower, h) })
+		if got := maySayName(name); got != want {
+			t.Fatalf("maySayName(%q) = %v, want %v", name, got, want)
+		}
+	})
+}
+
+// BenchmarkScanEnv scans environment variables as workloads set them:
+// mostly settings, URLs and paths, with the odd credential.
+func BenchmarkScanEnv(b *testing.B) {
+	env := [][2]string{
+		{"LOG_LEVEL", "info"}, {"PAYMENTS_URL", "http://payments.shop.svc:8080"}, {"JAVA_OPTS", "-Xmx512m -Dlog.level=info"},
+		{"DATABASE_HOST", "orders-db.shop.svc.cluster.local"}, {"CONFIG_PATH", "/etc/checkout/config.yaml"}, {"PORT", "8080"},
+		{"REDIS_URL", "redis://cache.shop.svc:6379/0"}, {"FEATURE_FLAGS", "new-cart=true,express-checkout=false"},
+		{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://otel-collector.observability:4317"}, {"DB_PASSWORD", "hunter22"},
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, e := range env {
+			Scan(e[0], e[1])
+		}
 	}
 }

@@ -13,6 +13,16 @@ func Append(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
+// plain marks the ASCII bytes that go into a JSON string as they are: a
+// table lookup per byte, rather than six comparisons, on the text of every
+// message the webhook writes.
+var plain = func() (t [utf8.RuneSelf]bool) {
+	for c := ' '; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
+
 // AppendEscaped appends s as the inside of a JSON string, escaped as
 // encoding/json escapes it (and json-iterator with EscapeHTML): quotes,
 // backslashes and control characters; <, > and & as \u003c, \u003e and
@@ -25,7 +35,7 @@ func AppendEscaped(b []byte, s string) []byte {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= ' ' && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			if plain[c] {
 				i++
 				continue
 			}

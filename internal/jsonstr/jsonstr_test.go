@@ -23,3 +23,14 @@ func FuzzAppend(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkAppendEscaped escapes a denial message of the usual kind: plain
+// text with quotes and the odd newline.
+func BenchmarkAppendEscaped(b *testing.B) {
+	s := "palisade denied Deployment shop/checkout (profile defaults, denies high and above):\n- [privileged-container] critical container \"debug-agent\" spec.template.spec.containers[2].securityContext.privileged: container \"debug-agent\" runs privileged (securityContext.privileged=true). Fix: Remove securityContext.privileged and grant only the specific capabilities the container needs."
+	buf := make([]byte, 0, 1024)
+	b.SetBytes(int64(len(s)))
+	for b.Loop() {
+		buf = AppendEscaped(buf[:0], s)
+	}
+}

@@ -123,7 +123,11 @@ func (w *response) finish(bw *bufio.Writer, keep bool) error {
 	}
 	out := &w.out
 	out.Reset()
-	out.WriteString("HTTP/1.1 " + strconv.Itoa(w.status) + " " + text + "\r\n")
+	out.WriteString("HTTP/1.1 ")
+	out.Write(strconv.AppendInt(out.AvailableBuffer(), int64(w.status), 10))
+	out.WriteByte(' ')
+	out.WriteString(text)
+	out.WriteString("\r\n")
 	_ = h.Write(out) // a bytes.Buffer does not fail
 	out.WriteString("\r\n")
 	body := w.body

@@ -57,6 +57,7 @@ fuzz:
 	$(GO) test ./internal/jsonstr -run '^$$' -fuzz FuzzAppend -fuzztime 60s
 	$(GO) test ./internal/admission -run '^$$' -fuzz FuzzSkipValue -fuzztime 60s
 	$(GO) test ./internal/secretscan -run '^$$' -fuzz FuzzMaySayName -fuzztime 60s
+	$(GO) test ./internal/secretscan -run '^$$' -fuzz FuzzJWTSpans -fuzztime 60s
 	$(GO) test ./internal/image/sbom -run '^$$' -fuzz FuzzRPMDB -fuzztime 60s
 
 scan-examples:

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"math/rand/v2"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -411,4 +412,28 @@ func BenchmarkScanEnv(b *testing.B) {
 			Scan(e[0], e[1])
 		}
 	}
+}
+
+// jwtShape is the expression jwtSpans stands for.
+var jwtShape = regexp.MustCompile(`[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}`)
+
+// FuzzJWTSpans holds jwtSpans to the expression it replaces: the same
+// spans, in the same order, for any text.
+func FuzzJWTSpans(f *testing.F) {
+	for _, s := range []string{
+		fakeJWT, fakeJWTUnsigned, "Bearer " + fakeJWT + " and " + fakeJWT, "payments.shop.svc.cluster.local",
+		"abcdefgh.abcdefgh.abcdefgh", "abcdefgh.abcdefg.abcdefgh.abcdefgh.abcdefgh", "abcdefgh..abcdefgh.abcdefgh",
+		"x.abcdefgh.abcdefgh.abcdefgh.", "é" + fakeJWT + "\xff", "abcdefgh.abcdefgh.abcdefgh.abcdefgh.abcdefgh.abcdefgh",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var want [][2]int
+		for _, m := range jwtShape.FindAllStringIndex(s, -1) {
+			want = append(want, [2]int{m[0], m[1]})
+		}
+		if got := jwtSpans(s); !slices.Equal(got, want) {
+			t.Fatalf("jwtSpans(%q) = %v, the expression finds %v", s, got, want)
+		}
+	})
 }

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	admissionv1 "k8s.io/api/admission/v1"
@@ -37,6 +38,35 @@ type Verdict struct {
 	// error in enforce mode denies: a check that could not run is not a
 	// pass.
 	RuleErrors []engine.RuleError
+	// buf holds the array of the engine's result, into which Audited,
+	// Denials and Warnings point; release hands it back to findingBufs.
+	buf *[]engine.Finding
+}
+
+// findingBufs holds the arrays that verdicts' findings are written into,
+// so that a request does not allocate one (a few kilobytes for a
+// Deployment).
+var findingBufs = sync.Pool{New: func() any { return new([]engine.Finding) }}
+
+// maxKeptFindings bounds the arrays kept: an object with more findings
+// than this leaves its array to the collector.
+const maxKeptFindings = 256
+
+// release hands the verdict's findings array back for another request.
+// Neither the verdict nor any of its findings may be used after: the
+// handler calls it once the response is written.
+func (v *Verdict) release() {
+	if v == nil || v.buf == nil {
+		return
+	}
+	buf := v.buf
+	*v = Verdict{}
+	if cap(*buf) > maxKeptFindings {
+		return
+	}
+	clear(*buf) // drop what the findings point to
+	*buf = (*buf)[:0]
+	findingBufs.Put(buf)
 }
 
 // Denied reports whether the verdict denies the request.
@@ -48,6 +78,9 @@ func (v *Verdict) Denied() bool {
 type evaluator struct {
 	policy *Policy
 	now    func() time.Time
+	// into, when set, is where the next run writes its findings (see
+	// engine.Options.Into); the run takes it.
+	into []engine.Finding
 }
 
 // decode decodes the request's object (or, for old, its old object).
@@ -64,7 +97,12 @@ func decode(req *admissionv1.AdmissionRequest, old bool) (*object.Object, error)
 // panics on a rule's behalf: the engine turns rule panics into RuleErrors.
 func (e *evaluator) evaluate(req *admissionv1.AdmissionRequest, obj *object.Object, prof *Profile) *Verdict {
 	v := &Verdict{Profile: prof, Object: obj}
+	v.buf = findingBufs.Get().(*[]engine.Finding)
+	e.into = *v.buf
 	res := e.run(obj, prof)
+	if res.Findings != nil {
+		*v.buf = res.Findings // the buffer's array, or a larger new one
+	}
 	v.RuleErrors = res.RuleErrors
 	var existing map[findingKey]bool
 	if req.Operation == admissionv1.Update && len(req.OldObject.Raw) > 0 {

@@ -135,6 +135,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, mutating bool) {
 	defer reviewJSON.ReturnStream(stream)
 	if ans.verdict != nil {
 		stream.SetBuffer(appendVerdictReview(stream.Buffer()[:0], in.review.TypeMeta, req.UID, ans.verdict, h.catalog))
+		ans.verdict.release() // the response holds all it needs
 	} else {
 		ans.resp.UID = req.UID
 		stream.WriteVal(&admissionv1.AdmissionReview{TypeMeta: in.review.TypeMeta, Response: ans.resp})

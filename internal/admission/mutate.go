@@ -109,12 +109,15 @@ func (e *evaluator) mutate(req *admissionv1.AdmissionRequest, prof *Profile) (*M
 // alone. Workers is one: the engine's fan-out would cost more than it
 // saves on one object.
 func (e *evaluator) runAll(objs []*object.Object, prof *Profile) *engine.Result {
+	into := e.into
+	e.into = nil
 	return engine.Run(object.NewSet(objs), engine.Options{
 		Rules:       prof.rules,
 		RuleOptions: prof.ruleOpts,
 		Strict:      prof.Strict,
 		Now:         e.now,
 		Workers:     1,
+		Into:        into,
 	})
 }
 

@@ -98,6 +98,11 @@ type Options struct {
 	// across objects. Nil means every object of the set. `palisade fix`
 	// rescans one file this way.
 	Objects []*object.Object
+	// Into, when its capacity is enough, receives the result's findings
+	// instead of a new slice. A caller that evaluates one small object
+	// after another (the webhook, per request) hands the same buffer back
+	// once it is done with a result. Optional.
+	Into []Finding
 	// External are findings about objects of the set that come from
 	// outside the rules: the image scanner's findings about the images a
 	// workload runs (`palisade scan --images`). The engine places,
@@ -186,7 +191,7 @@ func finish(shards []shard, opts Options, now func() time.Time) *Result {
 		n += len(ext)
 	}
 	if n > 0 {
-		res.Findings = mergeRuns(runs, n)
+		res.Findings = mergeRuns(runs, n, opts.Into)
 	}
 	for i := range shards {
 		shards[i].release()
@@ -212,8 +217,13 @@ func finish(shards []shard, opts Options, now func() time.Time) *Result {
 // (the later run's on a tie). Each produces its half of the one stable
 // order, so the halves meet exactly; the copying, a large scan's biggest
 // serial step, takes half the time.
-func mergeRuns(runs [][]*Finding, n int) []Finding {
-	out := make([]Finding, n)
+func mergeRuns(runs [][]*Finding, n int, into []Finding) []Finding {
+	out := into[:0:cap(into)]
+	if cap(out) >= n {
+		out = out[:n] // every element is written below
+	} else {
+		out = make([]Finding, n)
+	}
 	if n < 1024 {
 		mergeFront(slices.Clone(runs), out)
 		return out

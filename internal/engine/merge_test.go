@@ -41,13 +41,24 @@ func TestMergeRunsIsStable(t *testing.T) {
 			}
 			want := slices.Clone(all)
 			slices.SortStableFunc(want, compareFindings)
-			got := mergeRuns(slices.Clone(runs), len(all))
-			if len(got) != len(want) {
-				t.Fatalf("size %d, %d runs: got %d findings, want %d", size, nruns, len(got), len(want))
+			// A fresh result, and one written into a used buffer with room
+			// to spare, whose old findings must all be overwritten.
+			used := make([]Finding, len(all)+5)
+			for i := range used {
+				used[i].Container = "stale"
 			}
-			for i := range got {
-				if got[i].Container != want[i].Container {
-					t.Fatalf("size %d, %d runs: finding %d is %q, want %q", size, nruns, i, got[i].Container, want[i].Container)
+			for _, into := range [][]Finding{nil, used[:2]} {
+				got := mergeRuns(slices.Clone(runs), len(all), into)
+				if len(got) != len(want) {
+					t.Fatalf("size %d, %d runs: got %d findings, want %d", size, nruns, len(got), len(want))
+				}
+				if into != nil && len(got) > 0 && &got[0] != &used[0] {
+					t.Fatalf("size %d, %d runs: a buffer with room was not used", size, nruns)
+				}
+				for i := range got {
+					if got[i].Container != want[i].Container {
+						t.Fatalf("size %d, %d runs: finding %d is %q, want %q", size, nruns, i, got[i].Container, want[i].Container)
+					}
 				}
 			}
 		}

@@ -78,9 +78,6 @@ func (v *Verdict) Denied() bool {
 type evaluator struct {
 	policy *Policy
 	now    func() time.Time
-	// into, when set, is where the next run writes its findings (see
-	// engine.Options.Into); the run takes it.
-	into []engine.Finding
 }
 
 // decode decodes the request's object (or, for old, its old object).
@@ -98,8 +95,7 @@ func decode(req *admissionv1.AdmissionRequest, old bool) (*object.Object, error)
 func (e *evaluator) evaluate(req *admissionv1.AdmissionRequest, obj *object.Object, prof *Profile) *Verdict {
 	v := &Verdict{Profile: prof, Object: obj}
 	v.buf = findingBufs.Get().(*[]engine.Finding)
-	e.into = *v.buf
-	res := e.run(obj, prof)
+	res := e.run(obj, prof, *v.buf)
 	if res.Findings != nil {
 		*v.buf = res.Findings // the buffer's array, or a larger new one
 	}
@@ -111,7 +107,7 @@ func (e *evaluator) evaluate(req *admissionv1.AdmissionRequest, obj *object.Obje
 		// must not be denied. Such findings warn instead.
 		if old, err := decode(req, true); err == nil {
 			existing = map[findingKey]bool{}
-			for _, f := range e.run(old, prof).Findings {
+			for _, f := range e.run(old, prof, nil).Findings {
 				if f.Suppressed == nil {
 					existing[keyOf(&f)] = true
 				}
@@ -169,9 +165,10 @@ func denies(prof *Profile, f *engine.Finding, existing map[findingKey]bool) bool
 	return prof.Mode == Enforce && f.Severity >= prof.DenyAt && !existing[keyOf(f)]
 }
 
-// run evaluates one object alone.
-func (e *evaluator) run(obj *object.Object, prof *Profile) *engine.Result {
-	return e.runAll([]*object.Object{obj}, prof)
+// run evaluates one object alone, writing its findings into into when it
+// has room (see engine.Options.Into).
+func (e *evaluator) run(obj *object.Object, prof *Profile, into []engine.Finding) *engine.Result {
+	return e.runAll([]*object.Object{obj}, prof, into)
 }
 
 // findingKey identifies a finding in an object and its update.

@@ -72,7 +72,7 @@ func (e *evaluator) mutate(req *admissionv1.AdmissionRequest, prof *Profile) (*M
 					current.RawNamespace = req.Namespace
 				}
 			}
-			return e.runAll(objs, prof)
+			return e.runAll(objs, prof, nil)
 		},
 		Want: func(f *engine.Finding) bool {
 			return !e.exempt(req, current, f, e.now())
@@ -108,9 +108,7 @@ func (e *evaluator) mutate(req *admissionv1.AdmissionRequest, prof *Profile) (*M
 // runAll evaluates objs, a request's object (or the fixer's view of it),
 // alone. Workers is one: the engine's fan-out would cost more than it
 // saves on one object.
-func (e *evaluator) runAll(objs []*object.Object, prof *Profile) *engine.Result {
-	into := e.into
-	e.into = nil
+func (e *evaluator) runAll(objs []*object.Object, prof *Profile, into []engine.Finding) *engine.Result {
 	return engine.Run(object.NewSet(objs), engine.Options{
 		Rules:       prof.rules,
 		RuleOptions: prof.ruleOpts,

@@ -59,6 +59,7 @@ func main() {
 	selfProfile := flag.String("generator-cpuprofile", "", "write the load generator's own CPU profile to this file")
 	latencyLog := flag.String("latency-log", "", "write each measured request's due time (ms into the measured run) and latency (µs) to this file, tab-separated, to see whether slow requests come in bursts")
 	noop := flag.Bool("noop", false, "measure a server that only reads each review and allows it, instead of palisade: the floor this machine sets")
+	runs := flag.Int("runs", 1, "measure this many times, each with a fresh server, and end with the spread of the runs' percentiles: one run's p99 moves with what else the machine is doing")
 	serveNoop := flag.String("serve-noop", "", "internal: serve the no-op webhook on `ADDR` with the key pair in -dir")
 	dir := flag.String("dir", "", "internal: key pair directory for -serve-noop")
 	flag.Parse()
@@ -81,6 +82,14 @@ func main() {
 		fmt.Fprintln(os.Stderr, "webhookload: -palisade is required")
 		os.Exit(2)
 	}
+	if *runs < 1 {
+		fmt.Fprintln(os.Stderr, "webhookload: -runs must be at least 1")
+		os.Exit(2)
+	}
+	if *runs > 1 && (*profile != "" || *selfProfile != "" || *latencyLog != "") {
+		fmt.Fprintln(os.Stderr, "webhookload: -runs above 1 would overwrite the profile or latency log of each run with the next; take those from a single run")
+		os.Exit(2)
+	}
 	if *selfProfile != "" {
 		stop, err := profiling.StartCPU(*selfProfile)
 		if err != nil {
@@ -89,25 +98,96 @@ func main() {
 		}
 		defer stop()
 	}
-	if err := run(*bin, *rate, *duration, *warmup, *manifests, *policy, *profile, *latencyLog); err != nil {
-		fmt.Fprintln(os.Stderr, "webhookload:", err)
+	var all []runStats
+	failed := false
+	for i := range *runs {
+		if *runs > 1 {
+			fmt.Printf("== run %d of %d\n", i+1, *runs)
+		}
+		st, err := run(*bin, *rate, *duration, *warmup, *manifests, *policy, *profile, *latencyLog)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "webhookload:", err)
+			failed = true
+		}
+		if st != nil {
+			all = append(all, *st)
+		}
+	}
+	if *runs > 1 {
+		fmt.Print(summarize(all))
+	}
+	if failed {
 		os.Exit(1) //nolint:gocritic // a failed run's profile is not worth keeping
 	}
 }
 
-func run(bin string, rate int, duration, warmup time.Duration, manifests, policy, profile, latencyLog string) error {
+// runStats is what one run measured, for the summary of several.
+type runStats struct {
+	p50, p99, p999 time.Duration
+	errors         int
+	peakMB         int
+	cpuPerRequest  time.Duration // the server's
+}
+
+// summarize describes several runs: each percentile's median and range
+// over the runs, and every run's p99 in order, so that a reader sees the
+// spread rather than one run's luck.
+func summarize(all []runStats) string {
+	if len(all) == 0 {
+		return "no run completed\n"
+	}
+	col := func(f func(runStats) time.Duration) []time.Duration {
+		out := make([]time.Duration, len(all))
+		for i, st := range all {
+			out[i] = f(st)
+		}
+		slices.Sort(out)
+		return out
+	}
+	spread := func(v []time.Duration) string {
+		return fmt.Sprintf("median %v (%v-%v)", median(v), v[0], v[len(v)-1])
+	}
+	p99 := col(func(st runStats) time.Duration { return st.p99 })
+	errs, peak := 0, 0
+	for _, st := range all {
+		errs += st.errors
+		peak = max(peak, st.peakMB)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "over %d runs: p50 %s; p99 %s; p99.9 %s\n", len(all),
+		spread(col(func(st runStats) time.Duration { return st.p50 })), spread(p99),
+		spread(col(func(st runStats) time.Duration { return st.p999 })))
+	fmt.Fprintf(&b, "p99 of each run, in order: %v\n", p99)
+	fmt.Fprintf(&b, "errors in all: %d; peak RSS of any run: %d MB; server CPU per request: %s\n",
+		errs, peak, spread(col(func(st runStats) time.Duration { return st.cpuPerRequest })))
+	return b.String()
+}
+
+// median returns the median of sorted, the mean of the middle two when
+// their number is even.
+func median(sorted []time.Duration) time.Duration {
+	n := len(sorted)
+	if n%2 == 1 {
+		return sorted[n/2]
+	}
+	return (sorted[n/2-1] + sorted[n/2]) / 2
+}
+
+// run measures once, with a fresh server, and prints what it saw. Its
+// runStats are nil when the run did not get as far as measuring.
+func run(bin string, rate int, duration, warmup time.Duration, manifests, policy, profile, latencyLog string) (*runStats, error) {
 	dir, err := os.MkdirTemp("", "webhookload-")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer func() { _ = os.RemoveAll(dir) }()
 	caPEM, err := writeKeyPair(dir)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	bodies, err := reviews(manifests)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	port, probe := freePort(), freePort()
 	args := []string{"webhook",
@@ -129,7 +209,7 @@ func run(bin string, rate int, duration, warmup time.Duration, manifests, policy
 	cmd := exec.Command(bin, args...) //nolint:gosec // the binary under test, named on the command line
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
-		return err
+		return nil, err
 	}
 	defer func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
@@ -140,7 +220,7 @@ func run(bin string, rate int, duration, warmup time.Duration, manifests, policy
 		ready = port
 	}
 	if err := waitReady(ready, args[0] == "-serve-noop"); err != nil {
-		return err
+		return nil, err
 	}
 
 	roots := x509.NewCertPool()
@@ -162,27 +242,28 @@ func run(bin string, rate int, duration, warmup time.Duration, manifests, policy
 	stop()
 	memWG.Wait()
 	if res == nil {
-		return err
+		return nil, err
 	}
 	if latencyLog != "" {
 		if err := res.writeLog(latencyLog); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	res.report(duration)
-	mem.report()
+	st := res.report(duration)
+	st.peakMB = mem.report()
 	sent := float64(rate) * (warmup + duration).Seconds()
 	wall := (warmup + duration).Seconds()
+	st.cpuPerRequest = time.Duration(float64(cpu1-cpu0) / sent).Round(time.Microsecond)
 	fmt.Printf("CPU: webhook %.2f cores (%v per request), load generator %.2f cores (%v per request)\n",
-		(cpu1-cpu0).Seconds()/wall, time.Duration(float64(cpu1-cpu0)/sent).Round(time.Microsecond),
+		(cpu1-cpu0).Seconds()/wall, st.cpuPerRequest,
 		(self1-self0).Seconds()/wall, time.Duration(float64(self1-self0)/sent).Round(time.Microsecond))
 	if err != nil {
-		return err
+		return &st, err
 	}
 	if res.errors > 0 {
-		return fmt.Errorf("%d errors", res.errors)
+		return &st, fmt.Errorf("%d errors", res.errors)
 	}
-	return nil
+	return &st, nil
 }
 
 type results struct {
@@ -240,7 +321,8 @@ func (r *results) writeLog(path string) error {
 	return os.WriteFile(path, b, 0o600)
 }
 
-func (r *results) report(duration time.Duration) {
+// report prints the run's counts and percentiles, and returns them.
+func (r *results) report(duration time.Duration) runStats {
 	lat := slices.Clone(r.latencies) // sorted here; r.latencies stays in step with r.dues
 	slices.Sort(lat)
 	total := len(lat) + r.errors
@@ -249,12 +331,14 @@ func (r *results) report(duration time.Duration) {
 	if r.firstErr != nil {
 		fmt.Printf("first error: %v\n", r.firstErr)
 	}
+	st := runStats{p50: pct(lat, 0.50), p99: pct(lat, 0.99), p999: pct(lat, 0.999), errors: r.errors}
 	fmt.Printf("latency: p50 %v  p90 %v  p99 %v  p99.9 %v  max %v\n",
-		pct(lat, 0.50), pct(lat, 0.90), pct(lat, 0.99), pct(lat, 0.999), pct(lat, 1))
+		st.p50, pct(lat, 0.90), st.p99, st.p999, pct(lat, 1))
 	late := r.lateness
 	slices.Sort(late)
 	fmt.Printf("of which the sender's own lateness (woken after the due time): p50 %v  p99 %v  max %v\n",
 		pct(late, 0.50), pct(late, 0.99), pct(late, 1))
+	return st
 }
 
 // pct returns the p-quantile of sorted, to the microsecond.
@@ -289,10 +373,12 @@ func (m *memSampler) run(ctx context.Context) {
 	}
 }
 
-func (m *memSampler) report() {
+// report prints the resident memory over the run, and returns its peak
+// in MB.
+func (m *memSampler) report() int {
 	if len(m.samples) == 0 {
 		fmt.Println("memory: no samples")
-		return
+		return 0
 	}
 	// RSS at each tenth of the run shows whether memory is flat.
 	var marks []string
@@ -301,6 +387,7 @@ func (m *memSampler) report() {
 	}
 	marks = append(marks, strconv.Itoa(m.samples[len(m.samples)-1]/1024))
 	fmt.Printf("webhook RSS (MB) over the run: %s; peak %d MB\n", strings.Join(marks, " "), m.hwm/1024)
+	return m.hwm / 1024
 }
 
 // procCPU returns the user and system CPU time a process has used.

@@ -217,3 +217,32 @@ func keyPair(t *testing.T) (tls.Certificate, *x509.CertPool) {
 	roots.AppendCertsFromPEM(caPEM)
 	return pair, roots
 }
+
+// TestSummarizeShowsSpread checks the summary of several runs: medians of
+// an even and an odd number of runs, ranges, every run's p99 in order,
+// errors summed and the largest peak.
+func TestSummarizeShowsSpread(t *testing.T) {
+	ms := func(f float64) time.Duration { return time.Duration(f * float64(time.Millisecond)) }
+	four := []runStats{
+		{p50: ms(0.2), p99: ms(3), p999: ms(9), errors: 1, peakMB: 210, cpuPerRequest: 150 * time.Microsecond},
+		{p50: ms(0.3), p99: ms(1), p999: ms(5), peakMB: 230, cpuPerRequest: 140 * time.Microsecond},
+		{p50: ms(0.25), p99: ms(2), p999: ms(4), errors: 2, peakMB: 220, cpuPerRequest: 170 * time.Microsecond},
+		{p50: ms(0.22), p99: ms(1.5), p999: ms(6), peakMB: 200, cpuPerRequest: 160 * time.Microsecond},
+	}
+	got := summarize(four)
+	for _, want := range []string{
+		"over 4 runs: p50 median 235µs (200µs-300µs); p99 median 1.75ms (1ms-3ms); p99.9 median 5.5ms (4ms-9ms)\n",
+		"p99 of each run, in order: [1ms 1.5ms 2ms 3ms]\n",
+		"errors in all: 3; peak RSS of any run: 230 MB; server CPU per request: median 155µs (140µs-170µs)\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("summary lacks %q:\n%s", want, got)
+		}
+	}
+	if got := summarize(four[:3]); !strings.Contains(got, "p99 median 2ms (1ms-3ms)") {
+		t.Errorf("three runs: want the middle p99 as the median:\n%s", got)
+	}
+	if got := summarize(nil); got != "no run completed\n" {
+		t.Errorf("no runs: got %q", got)
+	}
+}

@@ -130,7 +130,7 @@ type runStats struct {
 }
 
 // summarize describes several runs: each percentile's median and range
-// over the runs, and every run's p99 in order, so that a reader sees the
+// over the runs, and every run's p99, lowest first, so that a reader sees the
 // spread rather than one run's luck.
 func summarize(all []runStats) string {
 	if len(all) == 0 {
@@ -157,7 +157,7 @@ func summarize(all []runStats) string {
 	fmt.Fprintf(&b, "over %d runs: p50 %s; p99 %s; p99.9 %s\n", len(all),
 		spread(col(func(st runStats) time.Duration { return st.p50 })), spread(p99),
 		spread(col(func(st runStats) time.Duration { return st.p999 })))
-	fmt.Fprintf(&b, "p99 of each run, in order: %v\n", p99)
+	fmt.Fprintf(&b, "p99 of each run, lowest first: %v\n", p99)
 	fmt.Fprintf(&b, "errors in all: %d; peak RSS of any run: %d MB; server CPU per request: %s\n",
 		errs, peak, spread(col(func(st runStats) time.Duration { return st.cpuPerRequest })))
 	return b.String()

@@ -219,7 +219,7 @@ func keyPair(t *testing.T) (tls.Certificate, *x509.CertPool) {
 }
 
 // TestSummarizeShowsSpread checks the summary of several runs: medians of
-// an even and an odd number of runs, ranges, every run's p99 in order,
+// an even and an odd number of runs, ranges, every run's p99 lowest first,
 // errors summed and the largest peak.
 func TestSummarizeShowsSpread(t *testing.T) {
 	ms := func(f float64) time.Duration { return time.Duration(f * float64(time.Millisecond)) }
@@ -232,7 +232,7 @@ func TestSummarizeShowsSpread(t *testing.T) {
 	got := summarize(four)
 	for _, want := range []string{
 		"over 4 runs: p50 median 235µs (200µs-300µs); p99 median 1.75ms (1ms-3ms); p99.9 median 5.5ms (4ms-9ms)\n",
-		"p99 of each run, in order: [1ms 1.5ms 2ms 3ms]\n",
+		"p99 of each run, lowest first: [1ms 1.5ms 2ms 3ms]\n",
 		"errors in all: 3; peak RSS of any run: 230 MB; server CPU per request: median 155µs (140µs-170µs)\n",
 	} {
 		if !strings.Contains(got, want) {

@@ -218,9 +218,9 @@ func finish(shards []shard, opts Options, now func() time.Time) *Result {
 // order, so the halves meet exactly; the copying, a large scan's biggest
 // serial step, takes half the time.
 func mergeRuns(runs [][]*Finding, n int, into []Finding) []Finding {
-	out := into[:0:cap(into)]
-	if cap(out) >= n {
-		out = out[:n] // every element is written below
+	var out []Finding
+	if cap(into) >= n {
+		out = into[:n] // every element is written below
 	} else {
 		out = make([]Finding, n)
 	}
